@@ -1,0 +1,254 @@
+// Measures what Rampart costs the example app: the same routes are loaded on app.js without the
+// agent and on app.js under the agent in block mode, in alternating rounds, and the medians are
+// compared. Run `node run.mjs --help` for the options.
+
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+import { startApp } from "rampart-example-express-sqlite/start-app.mjs";
+
+import { measure, median } from "./load.mjs";
+
+const defaultOut = join(dirname(fileURLToPath(import.meta.url)), "results", "latest.json");
+
+const scenarios = [
+  {
+    name: "db-parameterized",
+    title: "Parameterized DB route",
+    path: "/products/by-category?category=tools",
+  },
+  {
+    // The input reaches the SQL text, so the agent runs its full detection on every request.
+    name: "injectable-benign",
+    title: "Injectable route, benign input",
+    path: "/users?name=alice",
+  },
+];
+
+// An attack that the protected app must block and the unprotected app must not, which proves
+// that each side runs the configuration that the figures claim.
+const probePath = "/users?name=x'%20OR%20'1'%3D'1";
+
+// Figures taken from every load run; cpuMsPerRequest is the app process's CPU time per request.
+const metrics = ["requestsPerSecond", "p50Ms", "p99Ms", "cpuMsPerRequest"];
+
+const usage = `Usage: node run.mjs [options]
+  --warmup <s>        warm-up load per side and scenario, in seconds (default 3, smoke 1)
+  --duration <s>      length of each measured round, in seconds (default 5, smoke 1)
+  --rounds <n>        measured rounds per side and scenario (default 5, smoke 1)
+  --connections <n>   concurrent keep-alive connections (default 10)
+  --smoke             short run that checks the setup, not a measurement
+  --out <file>        JSON summary path (default bench/results/latest.json, smoke: OS temp dir)`;
+
+const options = readOptions();
+const sides = [];
+
+try {
+  await main();
+} catch (error) {
+  console.error(`\nBenchmark failed: ${error.message}`);
+  for (const side of sides) {
+    console.error(`Last stderr of ${side.app.label}:\n${side.app.stderr().trim() || "(empty)"}`);
+  }
+  process.exitCode = 1;
+} finally {
+  await Promise.all(sides.map((side) => side.app.stop()));
+}
+
+async function main() {
+  const eventsFile = join(tmpdir(), `rampart-bench-events-${process.pid}.jsonl`);
+  await rm(eventsFile, { force: true });
+
+  sides.push({
+    name: "unprotected",
+    app: await startApp({ agent: false, label: "app.js without Rampart" }),
+  });
+  sides.push({
+    name: "protected",
+    app: await startApp({
+      agent: true,
+      env: { RAMPART_MODE: "block", RAMPART_EVENTS: eventsFile },
+      label: "app.js under Rampart",
+    }),
+  });
+  await checkSides();
+
+  const machine = describeMachine();
+  console.log(
+    `Rampart benchmark: ${options.connections} connections, warm-up ${options.warmup} s, ` +
+      `${options.rounds} rounds x ${options.duration} s per side, sides alternating`,
+  );
+  console.log(
+    `Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}`,
+  );
+
+  const results = [];
+  for (const scenario of scenarios) results.push(await runScenario(scenario));
+
+  // The probe wrote one event; any other event means benign load was flagged.
+  const eventLines = (await readFile(eventsFile, "utf8").catch(() => ""))
+    .split("\n")
+    .filter(Boolean);
+  const falsePositives = eventLines.length - 1;
+  console.log(`\nSecurity events during load (false positives): ${falsePositives}`);
+  await rm(eventsFile, { force: true });
+
+  const summary = {
+    date: new Date().toISOString(),
+    machine,
+    options,
+    falsePositives,
+    scenarios: results,
+  };
+  await mkdir(dirname(options.out), { recursive: true });
+  await writeFile(options.out, JSON.stringify(summary, null, 2) + "\n");
+  console.log(`Summary written to ${options.out}`);
+}
+
+/** Sends the probe attack to both sides and throws unless only the protected side blocks it. */
+async function checkSides() {
+  for (const side of sides) {
+    const response = await fetch(side.app.url + probePath, { signal: AbortSignal.timeout(5000) });
+    await response.arrayBuffer();
+
+    const blocked = response.status === 403;
+    if (blocked !== (side.name === "protected")) {
+      throw new Error(
+        `${side.app.label} answered ${response.status} to the probe attack ${probePath}: ` +
+          (blocked ? "the agent is active where it must not be" : "the agent is not blocking"),
+      );
+    }
+  }
+}
+
+async function runScenario(scenario) {
+  console.log(`\n${scenario.title}: GET ${scenario.path}`);
+  const load = (side, durationSeconds) =>
+    measure(side.app.url + scenario.path, {
+      connections: options.connections,
+      durationSeconds,
+      pid: side.app.pid,
+    });
+
+  for (const side of sides) await load(side, options.warmup);
+
+  // Alternating which side goes first spreads slow drift (CPU heat, GC state) over both sides.
+  const rounds = { unprotected: [], protected: [] };
+  for (let round = 1; round <= options.rounds; round++) {
+    const order = round % 2 === 1 ? sides : [...sides].reverse();
+    for (const side of order) {
+      const figures = await load(side, options.duration);
+      rounds[side.name].push(figures);
+      console.log(`  round ${round}  ${side.name.padEnd(12)} ${formatFigures(figures)}`);
+    }
+  }
+
+  const { medians, ratios, roundRatios } = summarize(rounds);
+  console.log(`  median       unprotected  ${formatFigures(medians.unprotected)}`);
+  console.log(`  median       protected    ${formatFigures(medians.protected)}`);
+  console.log(
+    "  protected/unprotected: " +
+      metrics.map((metric) => `${metric} ${ratios[metric]?.toFixed(3) ?? "n/a"}`).join(", "),
+  );
+  console.log(
+    `  req/s ratio per round: ${roundRatios.map((ratio) => ratio.toFixed(3)).join(", ")} ` +
+      `(min ${Math.min(...roundRatios).toFixed(3)}, max ${Math.max(...roundRatios).toFixed(3)})`,
+  );
+  return { ...scenario, rounds, medians, ratios, roundRatios };
+}
+
+/** Takes the median of each metric per side, and the protected/unprotected ratio of the medians. */
+function summarize(rounds) {
+  const medians = {};
+  for (const side of sides) {
+    medians[side.name] = {};
+    for (const metric of metrics) {
+      const values = rounds[side.name].map((figures) => figures[metric]);
+      medians[side.name][metric] = values.includes(null) ? null : median(values);
+    }
+  }
+
+  const ratios = {};
+  for (const metric of metrics) {
+    const protectedValue = medians.protected[metric];
+    const unprotectedValue = medians.unprotected[metric];
+    ratios[metric] = protectedValue === null ? null : protectedValue / unprotectedValue;
+  }
+
+  // The req/s ratio of the two runs of each round shows how much the machine's noise moves it.
+  const roundRatios = rounds.protected.map(
+    (figures, index) => figures.requestsPerSecond / rounds.unprotected[index].requestsPerSecond,
+  );
+  return { medians, ratios, roundRatios };
+}
+
+function formatFigures({ requestsPerSecond, p50Ms, p99Ms, cpuMsPerRequest }) {
+  const cpu = cpuMsPerRequest === null ? "n/a" : `${(cpuMsPerRequest * 1000).toFixed(0)} us`;
+  return (
+    `${requestsPerSecond.toFixed(0).padStart(6)} req/s  ` +
+    `p50 ${p50Ms.toFixed(2).padStart(6)} ms  p99 ${p99Ms.toFixed(2).padStart(6)} ms  ` +
+    `app CPU/request ${cpu.padStart(6)}`
+  );
+}
+
+function describeMachine() {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown CPU",
+    memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+function readOptions() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        warmup: { type: "string" },
+        duration: { type: "string" },
+        rounds: { type: "string" },
+        connections: { type: "string" },
+        smoke: { type: "boolean", default: false },
+        out: { type: "string" },
+        help: { type: "boolean", default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`${error.message}\n\n${usage}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+
+  const defaults = values.smoke
+    ? { warmup: 1, duration: 1, rounds: 1, connections: 10 }
+    : { warmup: 3, duration: 5, rounds: 5, connections: 10 };
+  return {
+    smoke: values.smoke,
+    warmup: readPositiveInteger("--warmup", values.warmup, defaults.warmup),
+    duration: readPositiveInteger("--duration", values.duration, defaults.duration),
+    rounds: readPositiveInteger("--rounds", values.rounds, defaults.rounds),
+    connections: readPositiveInteger("--connections", values.connections, defaults.connections),
+    // A smoke run is no measurement, so by default it does not replace the recorded summary.
+    out: resolve(
+      values.out ?? (values.smoke ? join(tmpdir(), "rampart-bench-smoke.json") : defaultOut),
+    ),
+  };
+}
+
+function readPositiveInteger(flag, raw, fallback) {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`Invalid ${flag} "${raw}": expected a positive integer.\n\n${usage}`);
+    process.exit(2);
+  }
+  return value;
+}

@@ -1,0 +1,179 @@
+// Replays requests.json against app.js running under Rampart in block mode, prints which attacks
+// were blocked and which benign requests passed, and exits 1 unless all attacks were blocked and
+// all benign requests passed.
+
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+import { loadRequests, parseBlock, send } from "./replay.mjs";
+import { exampleDir, startApp } from "./start-app.mjs";
+
+const requestTimeoutMs = 10_000;
+const demoTimeoutMs = 120_000;
+const eventsFile = join(exampleDir, ".rampart", "demo-events.jsonl");
+const requiredEventFields = [
+  "time",
+  "event_id",
+  "attack_type",
+  "sink",
+  "action",
+  "input",
+  "request",
+];
+
+let app;
+
+// A hung app or request ends the demo with an error instead of waiting forever.
+const watchdog = setTimeout(
+  () => fail(new Error(`Demo timed out after ${demoTimeoutMs} ms`)),
+  demoTimeoutMs,
+);
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => fail(new Error(`Interrupted by ${signal}`)));
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  await fail(error);
+} finally {
+  clearTimeout(watchdog);
+}
+
+async function main() {
+  checkAgentBuilt();
+  const requests = await loadRequests(join(exampleDir, "requests.json"));
+
+  await mkdir(join(exampleDir, ".rampart"), { recursive: true });
+  await rm(eventsFile, { force: true });
+
+  app = await startApp({
+    agent: true,
+    env: { RAMPART_MODE: "block", RAMPART_EVENTS: eventsFile },
+    label: "app.js under Rampart",
+  });
+  console.log(`Started app.js under Rampart (PID ${app.pid}, RAMPART_MODE=block) at ${app.url}`);
+  console.log(`Replaying ${requests.length} requests from requests.json\n`);
+
+  const results = [];
+  for (const request of requests) {
+    const response = await send(app.url, request, requestTimeoutMs);
+    results.push({ request, response, block: parseBlock(response) });
+  }
+
+  const expectedIds = results.map((result) => result.block?.eventId).filter(Boolean);
+  const events = await readEvents(expectedIds);
+  await app.stop();
+
+  const failures = printTable(results);
+  printEvents(results, events);
+
+  if (failures.length > 0) {
+    console.log(`\nFAIL: ${failures.length} request(s) did not get the expected outcome:`);
+    for (const line of failures) console.log(`  ${line}`);
+    return 1;
+  }
+  console.log("\nPASS: every attack was blocked and every benign request passed.");
+  return 0;
+}
+
+function checkAgentBuilt() {
+  try {
+    createRequire(join(exampleDir, "app.js")).resolve("rampart/register");
+  } catch {
+    throw new Error(
+      "rampart/register was not found. Build the agent first: `npm run build` at the repository root.",
+    );
+  }
+}
+
+/** Reads the event log, waiting up to 3 s for the events of blocked responses to be written. */
+async function readEvents(expectedIds) {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const text = await readFile(eventsFile, "utf8").catch(() => "");
+    const events = text
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line));
+
+    const logged = new Set(events.map((event) => event.event_id));
+    if (expectedIds.every((id) => logged.has(id)) || Date.now() > deadline) return events;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Prints blocked/total per attack class and passed/total for benign requests; returns failures. */
+function printTable(results) {
+  const rows = new Map();
+  const failures = [];
+
+  for (const { request, response, block } of results) {
+    const label = request.kind === "attack" ? request.class : "benign";
+    const row = rows.get(label) ?? { ok: 0, total: 0 };
+    rows.set(label, row);
+    row.total++;
+
+    const ok = request.kind === "attack" ? block !== null : block === null && response.status < 500;
+    if (ok) {
+      row.ok++;
+      continue;
+    }
+    const outcome =
+      request.kind === "attack" ? "was not blocked" : block ? "was blocked" : "failed";
+    failures.push(
+      `${request.kind} ${request.id} ${outcome}: ${request.method} ${response.url} -> ` +
+        `${response.status} ${response.text.slice(0, 160)}`,
+    );
+  }
+
+  const attackRows = [...rows].filter(([label]) => label !== "benign");
+  const sum = (list) =>
+    list.reduce((total, [, row]) => ({ ok: total.ok + row.ok, total: total.total + row.total }), {
+      ok: 0,
+      total: 0,
+    });
+  const benign = rows.get("benign") ?? { ok: 0, total: 0 };
+  const allAttacks = sum(attackRows);
+
+  console.log(`${"Attack class".padEnd(22)}Blocked`);
+  for (const [label, row] of attackRows) console.log(`${label.padEnd(22)}${row.ok}/${row.total}`);
+  console.log(`${"all attacks".padEnd(22)}${allAttacks.ok}/${allAttacks.total}`);
+  console.log(`\n${"Benign requests".padEnd(22)}Passed`);
+  console.log(`${"all benign".padEnd(22)}${benign.ok}/${benign.total}`);
+  return failures;
+}
+
+/** Prints the event log path, a sample event, and warnings where events break the contract. */
+function printEvents(results, events) {
+  console.log(`\nEvent log: ${eventsFile} (${events.length} events)`);
+
+  const logged = new Map(events.map((event) => [event.event_id, event]));
+  const blocked = results.filter((result) => result.block !== null);
+  const missing = blocked.filter(
+    (result) => result.block.eventId && !logged.has(result.block.eventId),
+  );
+  for (const { request, block } of missing) {
+    console.log(
+      `WARNING: event ${block.eventId} of blocked request ${request.id} is not in the log`,
+    );
+  }
+  for (const event of events) {
+    const absent = requiredEventFields.filter((field) => event[field] === undefined);
+    if (absent.length > 0)
+      console.log(`WARNING: event ${event.event_id} lacks ${absent.join(", ")}`);
+  }
+
+  const sample = blocked.map((result) => logged.get(result.block.eventId)).find(Boolean);
+  if (sample) console.log(`Sample event:\n${JSON.stringify(sample, null, 2)}`);
+}
+
+async function fail(error) {
+  console.error(`\nDemo failed: ${error.message}`);
+  if (app) {
+    console.error(`Last stderr of ${app.label}:\n${app.stderr().trim() || "(empty)"}`);
+    await app.stop();
+  }
+  process.exit(1);
+}

@@ -1,0 +1,118 @@
+// Starts app.js in a child process, with or without the agent, and stops it by its PID.
+// demo.mjs and bench/run.mjs share this so that both start the app the same way.
+
+import { spawn } from "node:child_process";
+import { dirname } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+export const exampleDir = dirname(fileURLToPath(import.meta.url));
+
+const listeningLine = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/;
+const maxOutputChars = 64 * 1024;
+
+// Children still running when this process exits, killed in the "exit" handler below so that an
+// uncaught error or process.exit() never leaves an app behind.
+const running = new Set();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+/**
+ * Starts the example app on a free port and resolves once it prints its listening line.
+ * `agent: true` loads Rampart with `--require rampart/register`; `env` is added to this
+ * process's environment. Rejects when the app exits or stays silent for `timeoutMs`.
+ */
+export async function startApp({ agent, env = {}, timeoutMs = 15_000, label = "app" }) {
+  const args = agent ? ["--require", "rampart/register", "app.js"] : ["app.js"];
+  const child = spawn(process.execPath, args, {
+    cwd: exampleDir,
+    env: { ...process.env, ...env, PORT: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+
+  const output = { stdout: "", stderr: "" };
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk) => (output.stderr = keepTail(output.stderr + chunk)));
+
+  const exited = new Promise((resolve) => {
+    child.on("exit", (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+
+  const app = {
+    label,
+    pid: child.pid,
+    url: "",
+    stderr: () => output.stderr,
+    stdout: () => output.stdout,
+    stop: () => stopChild(child, exited),
+  };
+
+  try {
+    app.url = await waitForListening(child, output, exited, timeoutMs, label);
+  } catch (error) {
+    await app.stop();
+    throw error;
+  }
+  return app;
+}
+
+async function waitForListening(child, output, exited, timeoutMs, label) {
+  // The stream stays consumed after the listening line so that a full pipe never blocks the app
+  // (RAMPART_EVENTS=stdout writes events there).
+  const lines = createInterface({ input: child.stdout });
+  const listening = new Promise((resolve) => {
+    lines.on("line", (line) => {
+      output.stdout = keepTail(output.stdout + line + "\n");
+      const match = listeningLine.exec(line);
+      if (match) resolve(match[1]);
+    });
+  });
+
+  let timer;
+  const timedOut = new Promise((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${label} did not print "listening on ..." within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  const failed = exited.then(({ code, signal }) => {
+    throw new Error(
+      `${label} exited (code ${code}, signal ${signal}) before listening. Its stderr:\n` +
+        (output.stderr.trim() || "(empty)"),
+    );
+  });
+
+  try {
+    return await Promise.race([listening, timedOut, failed]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sends SIGTERM to the child's PID, then SIGKILL when it has not exited after 3 s. */
+async function stopChild(child, exited) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+
+  signalChild(child, "SIGTERM");
+  const timer = setTimeout(() => signalChild(child, "SIGKILL"), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function signalChild(child, signal) {
+  try {
+    process.kill(child.pid, signal);
+  } catch (error) {
+    // ESRCH: the child exited between the check and the signal, which is the goal anyway.
+    if (error.code !== "ESRCH") throw error;
+  }
+}
+
+function keepTail(text) {
+  return text.length > maxOutputChars ? text.slice(-maxOutputChars) : text;
+}

@@ -1,0 +1,49 @@
+import { readConfig, type AgentConfig } from "./config";
+import { errorCodes } from "./errors";
+import { agentState, setAgentState } from "./guard/agent-state";
+import { hookModules } from "./instrument/module-hooks";
+import { warnPreloadedModules } from "./instrument/preloaded";
+import { log, setLogLevel } from "./log";
+import { handleUnhandledBlocks } from "./response/block-response";
+import { instrumentedModuleNames, instrumentations } from "./sinks";
+import { instrumentFastify } from "./sources/fastify";
+import { instrumentHttpServers } from "./sources/http";
+import { startEventLog } from "./telemetry/event-log";
+import { agentVersion } from "./version";
+
+function reportConfigProblems(problems: ReturnType<typeof readConfig>["problems"]): void {
+  for (const problem of problems) {
+    log.error(
+      { code: errorCodes.invalidConfig, ...problem },
+      `invalid ${problem.variable}; expected ${problem.expected}, using ${problem.fallback}`,
+    );
+  }
+}
+
+function describeEvents(config: AgentConfig): string {
+  return typeof config.events === "string" ? config.events : config.events.file;
+}
+
+/**
+ * Starts the agent once per process: reads the configuration, opens the event log and installs
+ * the request sources and sinks. Later calls return the running configuration unchanged.
+ */
+export function startAgent(): AgentConfig {
+  const running = agentState();
+  if (running !== undefined) return running.config;
+
+  const { config, problems } = readConfig();
+  setLogLevel(config.logLevel);
+  reportConfigProblems(problems);
+  setAgentState({ config });
+
+  warnPreloadedModules(instrumentedModuleNames);
+  startEventLog(config.events);
+  instrumentHttpServers();
+  instrumentFastify();
+  hookModules(instrumentations);
+  handleUnhandledBlocks();
+
+  log.info({ version: agentVersion, mode: config.mode, events: describeEvents(config) }, "agent started");
+  return config;
+}

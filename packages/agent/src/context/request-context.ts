@@ -1,0 +1,108 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+import type { UserInput } from "../detectors/types";
+import { InputCollector } from "./input-collector";
+import { collectParsedInputs, collectRawInputs, joinInputs, type ParsedParts } from "./request-inputs";
+
+/** The request object of a framework that keeps parsed parts off the IncomingMessage (Fastify). */
+export interface FrameworkRequest {
+  readonly body?: unknown;
+  readonly params?: unknown;
+  readonly routeOptions?: { readonly url?: string };
+  readonly routerPath?: string;
+}
+
+/** Express adds these to the IncomingMessage itself. */
+interface ExpressRequestFields {
+  body?: unknown;
+  params?: unknown;
+  route?: { path?: unknown };
+  baseUrl?: string;
+}
+
+/** A request id taken from the client must look like an id, so it cannot smuggle text into events. */
+const requestIdPattern = /^[\w.:-]{1,128}$/;
+
+/**
+ * Everything the agent knows about one HTTP request. Inputs are extracted lazily, the first time a
+ * sink asks, and the parsed part again only when the framework replaced the body or params object.
+ */
+export class RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  frameworkRequest: FrameworkRequest | undefined;
+  /** Event id of the first blocked operation of this request. */
+  blockedEventId: string | undefined;
+
+  private rawInputs: readonly UserInput[] | undefined;
+  private parsedInputs: readonly UserInput[] = [];
+  private parsedFrom: ParsedParts | undefined;
+  private allInputs: readonly UserInput[] | undefined;
+  private id: string | undefined;
+  skippedInputs = 0;
+
+  constructor(req: IncomingMessage, res: ServerResponse) {
+    this.req = req;
+    this.res = res;
+  }
+
+  /** Returns the request's inputs, extracting them once and again only after the body or params changed. */
+  inputs(): readonly UserInput[] {
+    if (this.rawInputs === undefined) {
+      const collector = new InputCollector();
+      collectRawInputs(this.req, collector);
+      this.rawInputs = collector.inputs;
+      this.skippedInputs += collector.skipped;
+    }
+
+    const parts = this.parsedParts();
+    if (this.parsedFrom === undefined || !sameParts(this.parsedFrom, parts)) {
+      const collector = new InputCollector();
+      collectParsedInputs(parts, collector);
+      this.parsedInputs = collector.inputs;
+      this.parsedFrom = parts;
+      this.skippedInputs += collector.skipped;
+      this.allInputs = undefined;
+    }
+
+    // Parsed parts first: when a route param and a path segment carry the same value, the event
+    // names the param.
+    this.allInputs ??= joinInputs(this.parsedInputs, this.rawInputs);
+    return this.allInputs;
+  }
+
+  /** Route template (`/users/:id`) when the framework matched one. */
+  route(): string | undefined {
+    const framework = this.frameworkRequest;
+    if (framework !== undefined) return framework.routeOptions?.url ?? framework.routerPath;
+
+    const express = this.req as IncomingMessage & ExpressRequestFields;
+    const routePath = express.route?.path;
+    if (typeof routePath === "string") return (express.baseUrl ?? "") + routePath;
+    return undefined;
+  }
+
+  /** The client's `x-request-id` when it looks like an id, else a generated UUID. */
+  requestId(): string {
+    if (this.id === undefined) {
+      const header = this.req.headers["x-request-id"];
+      this.id = typeof header === "string" && requestIdPattern.test(header) ? header : randomUUID();
+    }
+    return this.id;
+  }
+
+  /** Address of the peer socket. Forwarded headers are not trusted without a proxy configuration. */
+  clientIp(): string | undefined {
+    return this.req.socket?.remoteAddress;
+  }
+
+  private parsedParts(): ParsedParts {
+    const source = (this.frameworkRequest ?? this.req) as ExpressRequestFields;
+    return { body: source.body, params: source.params };
+  }
+}
+
+function sameParts(a: ParsedParts, b: ParsedParts): boolean {
+  return a.body === b.body && a.params === b.params;
+}

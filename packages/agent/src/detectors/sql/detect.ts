@@ -1,0 +1,63 @@
+import type { Finding, UserInput } from "../types";
+import type { SqlDialect } from "./dialect";
+import { OccurrenceJudge } from "./judge";
+import { tokenizeSql } from "./lexer";
+import { visitOccurrences } from "./occurrences";
+
+// One-character inputs that can open, close or escape a token. Other single characters, such as `,`, `1` or
+// `(`, occur all over application-written SQL and cannot change structure on their own.
+const judgedSingleCharacters = new Set(["'", '"', "`", "\\"]);
+
+/**
+ * Returns the first occurrence of a user input that changes the structure of `query`, or undefined.
+ *
+ * An occurrence is safe when, ignoring surrounding whitespace, it lies inside one complete string, number,
+ * identifier or quoted identifier, inside the body of one complete comment, is one whole comment or
+ * placeholder, or is a value list such as `1, 2, 'a'`. Every occurrence of every input is judged.
+ * The query is tokenized at most once, and only when some input occurs in it.
+ *
+ * NOTE: an input that the application escaped is not found, so it is judged safe. That is right for a
+ * correctly escaped `O'Brien`, but misses escaping that is wrong for the dialect, such as doubling quotes
+ * without escaping backslashes for MySQL (`\'` becomes `\''`, which closes the literal).
+ */
+export function detectSqlInjection(
+  query: string,
+  dialect: SqlDialect,
+  inputs: Iterable<UserInput>,
+): Finding | undefined {
+  let judge: OccurrenceJudge | undefined;
+
+  for (const input of inputs) {
+    const value = input.value;
+    if (!isJudgedValue(value)) continue;
+
+    const firstOffset = query.indexOf(value);
+    if (firstOffset < 0) continue;
+
+    judge ??= new OccurrenceJudge(query, tokenizeSql(query, dialect));
+    const finding = findChangingOccurrence(judge, query, input, firstOffset);
+    if (finding !== undefined) return finding;
+  }
+  return undefined;
+}
+
+function isJudgedValue(value: string): boolean {
+  if (value.length === 0) return false;
+  if (value.length === 1) return judgedSingleCharacters.has(value);
+  return true;
+}
+
+function findChangingOccurrence(
+  judge: OccurrenceJudge,
+  query: string,
+  input: UserInput,
+  firstOffset: number,
+): Finding | undefined {
+  let finding: Finding | undefined;
+  visitOccurrences(query, input.value, firstOffset, (offset) => {
+    const reason = judge.judge(offset, offset + input.value.length);
+    if (reason !== undefined) finding = { input, offset, reason };
+    return finding !== undefined;
+  });
+  return finding;
+}

@@ -1,0 +1,5 @@
+/** SQL dialects that the lexer knows. `mysql` also covers MariaDB. */
+export type SqlDialect = "postgresql" | "mysql" | "sqlite";
+
+/** Every supported dialect, in a fixed order, for loops in callers and tests. */
+export const sqlDialects: readonly SqlDialect[] = ["postgresql", "mysql", "sqlite"];

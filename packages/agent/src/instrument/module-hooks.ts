@@ -1,0 +1,121 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+import { Hook as ImportHook } from "import-in-the-middle";
+import { Hook as RequireHook } from "require-in-the-middle";
+
+import { failOpen } from "../failsafe";
+import { log } from "../log";
+
+/** How the agent patches one npm package. Each file in sinks/ exports one or more of these. */
+export interface ModuleInstrumentation {
+  /** Package name, as in `require(name)`. */
+  readonly name: string;
+  /** Major versions the patch was written and tested for; other versions are left unpatched. */
+  readonly majorVersions: readonly number[];
+  /**
+   * Patches the package's exports (module.exports, or the default export of an ES module).
+   * `baseDir` is the package's directory, for patches that must load one of its internal files.
+   * Returns a replacement when the export itself must be wrapped, else undefined.
+   */
+  patch(moduleExports: unknown, version: string, baseDir: string): unknown;
+}
+
+const patchedExports = new WeakSet<object>();
+const warnedVersions = new Set<string>();
+
+function readPackageVersion(baseDir: string | undefined): string | undefined {
+  if (baseDir === undefined) return undefined;
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(baseDir, "package.json"), "utf8"));
+    return typeof manifest.version === "string" ? manifest.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isSupported(instrumentation: ModuleInstrumentation, version: string | undefined): version is string {
+  const major = Number.parseInt(version ?? "", 10);
+  if (instrumentation.majorVersions.includes(major)) return true;
+
+  const key = `${instrumentation.name}@${version}`;
+  if (!warnedVersions.has(key)) {
+    warnedVersions.add(key);
+    log.warn(
+      { module: instrumentation.name, version, supported: instrumentation.majorVersions },
+      "module version not supported; its calls are not protected. Use a supported major version",
+    );
+  }
+  return false;
+}
+
+/** Applies the patch once per exports object; returns what the module should export from now on. */
+function applyPatch(instrumentation: ModuleInstrumentation, moduleExports: unknown, baseDir: string | undefined) {
+  if (moduleExports === null || (typeof moduleExports !== "object" && typeof moduleExports !== "function")) {
+    return moduleExports;
+  }
+  if (patchedExports.has(moduleExports)) return moduleExports;
+
+  const version = readPackageVersion(baseDir);
+  if (baseDir === undefined || !isSupported(instrumentation, version)) return moduleExports;
+
+  const replacement = failOpen(`patch.${instrumentation.name}`, undefined, () =>
+    instrumentation.patch(moduleExports, version, baseDir),
+  );
+  const result = replacement ?? moduleExports;
+  patchedExports.add(moduleExports);
+  if (typeof result === "object" || typeof result === "function") patchedExports.add(result as object);
+
+  log.debug({ module: instrumentation.name, version }, "module patched");
+  return result;
+}
+
+/** The functions stored as own data properties of an export object; getters are not called. */
+function functionMembers(target: unknown): Map<string, unknown> {
+  const members = new Map<string, unknown>();
+  if (target === null || (typeof target !== "object" && typeof target !== "function")) return members;
+
+  for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(target))) {
+    if (typeof descriptor.value === "function") members.set(key, descriptor.value);
+  }
+  return members;
+}
+
+/**
+ * Points named exports at the functions that a patch replaced on the default export object. The
+ * named exports of an ES module are bindings of their own, so without this `import { createPool }`
+ * would keep the unpatched function that `import pkg` followed by `pkg.createPool` no longer sees.
+ */
+function rebindNamedExports(namespace: Record<string, unknown>, target: unknown, functionsBefore: Map<string, unknown>) {
+  if (target === namespace) return;
+
+  for (const [key, original] of functionsBefore) {
+    if (key === "default" || !(key in namespace) || namespace[key] !== original) continue;
+    const patched = (target as Record<string, unknown>)[key];
+    if (patched !== original) namespace[key] = patched;
+  }
+}
+
+/**
+ * Hooks each package for CommonJS `require` (require-in-the-middle) and for ES `import`
+ * (import-in-the-middle, active when the loader was registered by `--import rampart/register`).
+ */
+export function hookModules(instrumentations: readonly ModuleInstrumentation[]): void {
+  for (const instrumentation of instrumentations) {
+    new RequireHook(
+      [instrumentation.name],
+      (moduleExports, _name, baseDir) =>
+        applyPatch(instrumentation, moduleExports, baseDir) as typeof moduleExports,
+    );
+
+    new ImportHook([instrumentation.name], (namespace, _name, baseDir) => {
+      // A CommonJS package imported from ESM shows module.exports as `default`; so does an ES
+      // module's default export. Patching that object covers both module systems at once.
+      const target = "default" in namespace ? namespace.default : namespace;
+      const functionsBefore = functionMembers(target);
+      const result = applyPatch(instrumentation, target, baseDir ?? undefined);
+      if (result !== target && "default" in namespace) namespace.default = result;
+      rebindNamedExports(namespace, target, functionsBefore);
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import { AsyncResource } from "node:async_hooks";
+
+import { currentContext } from "../context/storage";
+
+type Callback = (...args: unknown[]) => unknown;
+
+/** Returns the index of the last argument when it is a function (the Node callback convention), else -1. */
+export function callbackIndex(args: ArrayLike<unknown>): number {
+  const last = args.length - 1;
+  return last >= 0 && typeof args[last] === "function" ? last : -1;
+}
+
+/** Calls `callback(error)` on the next tick, as a driver reports a failed query. */
+export function failCallback(callback: unknown, error: Error): void {
+  process.nextTick(callback as Callback, error);
+}
+
+/**
+ * Binds a driver callback to the current request's async context. Pooled connections run
+ * callbacks from their socket's context, which belongs to whichever request opened the socket.
+ */
+export function bindCallback<T>(callback: T): T {
+  if (typeof callback !== "function" || currentContext() === undefined) return callback;
+  return AsyncResource.bind(callback as Callback) as T;
+}

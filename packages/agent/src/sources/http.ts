@@ -1,0 +1,34 @@
+import http from "node:http";
+import https from "node:https";
+
+import { failOpen } from "../failsafe";
+import { RequestContext } from "../context/request-context";
+import { contextStorage } from "../context/storage";
+import { wrapMethod } from "../instrument/wrap";
+
+type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
+
+function createContext(req: unknown, res: unknown): RequestContext | undefined {
+  return failOpen("source.http", undefined, () => {
+    if (!(req instanceof http.IncomingMessage) || !(res instanceof http.ServerResponse)) return undefined;
+    return new RequestContext(req, res);
+  });
+}
+
+function wrapEmit(original: Emit): Emit {
+  return function emit(this: http.Server, event, ...args) {
+    if (event !== "request") return original.call(this, event, ...args);
+
+    const context = createContext(args[0], args[1]);
+    if (context === undefined) return original.call(this, event, ...args);
+
+    // Everything the request handler starts (promises, timers, driver callbacks) inherits the context.
+    return contextStorage.run(context, () => original.call(this, event, ...args));
+  };
+}
+
+/** Gives each request of a node:http or node:https server its own context. */
+export function instrumentHttpServers(): void {
+  wrapMethod(http.Server.prototype as unknown as Record<string, unknown>, "emit", wrapEmit);
+  wrapMethod(https.Server.prototype as unknown as Record<string, unknown>, "emit", wrapEmit);
+}
