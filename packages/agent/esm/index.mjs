@@ -5,5 +5,12 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const agent = require("../dist/index.js");
 
-export const { protect, RampartBlockedError, RampartError, errorCodes, instrumentedModuleNames, version } = agent;
+export const {
+  protect,
+  RampartBlockedError,
+  RampartError,
+  errorCodes,
+  instrumentedModuleNames,
+  version,
+} = agent;
 export default agent;

@@ -2,10 +2,9 @@ import { readConfig, type AgentConfig } from "./config";
 import { errorCodes } from "./errors";
 import { agentState, setAgentState } from "./guard/agent-state";
 import { hookModules } from "./instrument/module-hooks";
-import { warnPreloadedModules } from "./instrument/preloaded";
 import { log, setLogLevel } from "./log";
 import { handleUnhandledBlocks } from "./response/block-response";
-import { instrumentedModuleNames, instrumentations } from "./sinks";
+import { instrumentations } from "./sinks";
 import { instrumentFastify } from "./sources/fastify";
 import { instrumentHttpServers } from "./sources/http";
 import { startEventLog } from "./telemetry/event-log";
@@ -37,13 +36,15 @@ export function startAgent(): AgentConfig {
   reportConfigProblems(problems);
   setAgentState({ config });
 
-  warnPreloadedModules(instrumentedModuleNames);
   startEventLog(config.events);
   instrumentHttpServers();
   instrumentFastify();
   hookModules(instrumentations);
   handleUnhandledBlocks();
 
-  log.info({ version: agentVersion, mode: config.mode, events: describeEvents(config) }, "agent started");
+  log.info(
+    { version: agentVersion, mode: config.mode, events: describeEvents(config) },
+    "agent started",
+  );
   return config;
 }

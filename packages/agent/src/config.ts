@@ -28,7 +28,12 @@ function parseMode(raw: string | undefined, problems: ConfigProblem[]): Mode {
   const value = raw.trim().toLowerCase();
   if ((modes as readonly string[]).includes(value)) return value as Mode;
 
-  problems.push({ variable: "RAMPART_MODE", value: raw, expected: modes.join(" | "), fallback: "monitor" });
+  problems.push({
+    variable: "RAMPART_MODE",
+    value: raw,
+    expected: modes.join(" | "),
+    fallback: "monitor",
+  });
   return "monitor";
 }
 

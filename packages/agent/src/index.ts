@@ -3,7 +3,13 @@ import type { AgentConfig } from "./config";
 
 export type { AgentConfig, EventsTarget, Mode } from "./config";
 export type { InputSource, UserInput } from "./detectors/types";
-export { RampartBlockedError, RampartError, errorCodes, type BlockDetails, type ErrorCode } from "./errors";
+export {
+  RampartBlockedError,
+  RampartError,
+  errorCodes,
+  type BlockDetails,
+  type ErrorCode,
+} from "./errors";
 export type { SecurityEvent } from "./telemetry/security-event";
 export { instrumentedModuleNames } from "./sinks";
 export { agentVersion as version } from "./version";

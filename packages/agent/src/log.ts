@@ -16,15 +16,33 @@ export function isLogLevel(value: string): value is LogLevel {
   return Object.hasOwn(levels, value);
 }
 
-function write(level: Exclude<LogLevel, "silent">, fields: Record<string, unknown>, msg: string): void {
+function write(
+  level: Exclude<LogLevel, "silent">,
+  fields: Record<string, unknown>,
+  msg: string,
+): void {
   if (levels[level] < threshold) return;
 
-  const line = { level, time: new Date().toISOString(), pid: process.pid, name: "rampart", msg, ...fields };
+  const line = {
+    level,
+    time: new Date().toISOString(),
+    pid: process.pid,
+    name: "rampart",
+    msg,
+    ...fields,
+  };
   let text: string;
   try {
     text = JSON.stringify(line);
   } catch {
-    text = JSON.stringify({ level, time: line.time, pid: process.pid, name: "rampart", msg, fields: format(fields) });
+    text = JSON.stringify({
+      level,
+      time: line.time,
+      pid: process.pid,
+      name: "rampart",
+      msg,
+      fields: format(fields),
+    });
   }
 
   // The agent's diagnostics never go to stdout, which belongs to the app (and may carry events).

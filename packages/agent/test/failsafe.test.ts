@@ -15,5 +15,8 @@ test("failOpen returns fallback and counts", () => {
     assert.equal(result, "fallback");
   }
   assert.equal(internalErrorCounts().get(kind), 3);
-  assert.equal(failOpen(kind, "fallback", () => "value"), "value");
+  assert.equal(
+    failOpen(kind, "fallback", () => "value"),
+    "value",
+  );
 });

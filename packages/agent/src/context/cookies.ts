@@ -10,7 +10,8 @@ export function parseCookies(header: string): Array<[string, string]> {
 
     const name = part.slice(0, equals).trim();
     let value = part.slice(equals + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2)
+      value = value.slice(1, -1);
     if (name === "") continue;
 
     cookies.push([name, value]);

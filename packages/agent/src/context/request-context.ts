@@ -3,7 +3,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import type { UserInput } from "../detectors/types";
 import { InputCollector } from "./input-collector";
-import { collectParsedInputs, collectRawInputs, joinInputs, type ParsedParts } from "./request-inputs";
+import {
+  collectParsedInputs,
+  collectRawInputs,
+  joinInputs,
+  type ParsedParts,
+} from "./request-inputs";
 
 /** The request object of a framework that keeps parsed parts off the IncomingMessage (Fastify). */
 export interface FrameworkRequest {

@@ -30,7 +30,8 @@ export function collectRawInputs(req: IncomingMessage, collector: InputCollector
 
   for (const [name, value] of Object.entries(req.headers)) {
     if (name === "cookie" || value === undefined) continue;
-    if (Array.isArray(value)) value.forEach((item) => collector.addString("headers", `headers.${name}`, item));
+    if (Array.isArray(value))
+      value.forEach((item) => collector.addString("headers", `headers.${name}`, item));
     else collector.addString("headers", `headers.${name}`, value);
   }
 
@@ -52,7 +53,10 @@ export function collectParsedInputs(parts: ParsedParts, collector: InputCollecto
 }
 
 /** Concatenates input lists without copying when one side is empty. */
-export function joinInputs(first: readonly UserInput[], second: readonly UserInput[]): readonly UserInput[] {
+export function joinInputs(
+  first: readonly UserInput[],
+  second: readonly UserInput[],
+): readonly UserInput[] {
   if (second.length === 0) return first;
   if (first.length === 0) return second;
   return [...first, ...second];

@@ -19,7 +19,11 @@ export interface Inspection {
   readonly detect: (inputs: readonly UserInput[]) => Finding | undefined;
 }
 
-function report(inspection: Inspection, finding: Finding, context: RequestContext): RampartBlockedError | undefined {
+function report(
+  inspection: Inspection,
+  finding: Finding,
+  context: RequestContext,
+): RampartBlockedError | undefined {
   const mode = agentState()?.config.mode ?? "monitor";
   const event = createSecurityEvent({ ...inspection, finding }, context, mode);
   securityEventChannel.publish(event);

@@ -6,6 +6,7 @@ import { Hook as RequireHook } from "require-in-the-middle";
 
 import { failOpen } from "../failsafe";
 import { log } from "../log";
+import { findPreloadedModules } from "./preloaded";
 
 /** How the agent patches one npm package. Each file in sinks/ exports one or more of these. */
 export interface ModuleInstrumentation {
@@ -34,7 +35,10 @@ function readPackageVersion(baseDir: string | undefined): string | undefined {
   }
 }
 
-function isSupported(instrumentation: ModuleInstrumentation, version: string | undefined): version is string {
+function isSupported(
+  instrumentation: ModuleInstrumentation,
+  version: string | undefined,
+): version is string {
   const major = Number.parseInt(version ?? "", 10);
   if (instrumentation.majorVersions.includes(major)) return true;
 
@@ -50,8 +54,15 @@ function isSupported(instrumentation: ModuleInstrumentation, version: string | u
 }
 
 /** Applies the patch once per exports object; returns what the module should export from now on. */
-function applyPatch(instrumentation: ModuleInstrumentation, moduleExports: unknown, baseDir: string | undefined) {
-  if (moduleExports === null || (typeof moduleExports !== "object" && typeof moduleExports !== "function")) {
+function applyPatch(
+  instrumentation: ModuleInstrumentation,
+  moduleExports: unknown,
+  baseDir: string | undefined,
+) {
+  if (
+    moduleExports === null ||
+    (typeof moduleExports !== "object" && typeof moduleExports !== "function")
+  ) {
     return moduleExports;
   }
   if (patchedExports.has(moduleExports)) return moduleExports;
@@ -64,7 +75,8 @@ function applyPatch(instrumentation: ModuleInstrumentation, moduleExports: unkno
   );
   const result = replacement ?? moduleExports;
   patchedExports.add(moduleExports);
-  if (typeof result === "object" || typeof result === "function") patchedExports.add(result as object);
+  if (typeof result === "object" || typeof result === "function")
+    patchedExports.add(result as object);
 
   log.debug({ module: instrumentation.name, version }, "module patched");
   return result;
@@ -73,7 +85,8 @@ function applyPatch(instrumentation: ModuleInstrumentation, moduleExports: unkno
 /** The functions stored as own data properties of an export object; getters are not called. */
 function functionMembers(target: unknown): Map<string, unknown> {
   const members = new Map<string, unknown>();
-  if (target === null || (typeof target !== "object" && typeof target !== "function")) return members;
+  if (target === null || (typeof target !== "object" && typeof target !== "function"))
+    return members;
 
   for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(target))) {
     if (typeof descriptor.value === "function") members.set(key, descriptor.value);
@@ -86,7 +99,11 @@ function functionMembers(target: unknown): Map<string, unknown> {
  * named exports of an ES module are bindings of their own, so without this `import { createPool }`
  * would keep the unpatched function that `import pkg` followed by `pkg.createPool` no longer sees.
  */
-function rebindNamedExports(namespace: Record<string, unknown>, target: unknown, functionsBefore: Map<string, unknown>) {
+function rebindNamedExports(
+  namespace: Record<string, unknown>,
+  target: unknown,
+  functionsBefore: Map<string, unknown>,
+) {
   if (target === namespace) return;
 
   for (const [key, original] of functionsBefore) {
@@ -96,11 +113,24 @@ function rebindNamedExports(namespace: Record<string, unknown>, target: unknown,
   }
 }
 
+/** Patches supported packages that were loaded before the agent, where their exports can be reached. */
+function patchPreloaded(instrumentations: readonly ModuleInstrumentation[]): void {
+  const preloaded = findPreloadedModules(instrumentations.map((item) => item.name));
+  for (const module of preloaded) {
+    const instrumentation = instrumentations.find((item) => item.name === module.name);
+    if (instrumentation !== undefined)
+      applyPatch(instrumentation, module.moduleExports, module.baseDir);
+  }
+}
+
 /**
  * Hooks each package for CommonJS `require` (require-in-the-middle) and for ES `import`
- * (import-in-the-middle, active when the loader was registered by `--import rampart/register`).
+ * (import-in-the-middle, active when the loader was registered by `--import rampart/register`),
+ * and patches those already loaded.
  */
 export function hookModules(instrumentations: readonly ModuleInstrumentation[]): void {
+  patchPreloaded(instrumentations);
+
   for (const instrumentation of instrumentations) {
     new RequireHook(
       [instrumentation.name],

@@ -46,7 +46,8 @@ export function wrapFunction<F extends AnyFunction>(original: F, wrap: (original
 /** Copies a function's own properties (static members such as `postgres.BigInt`) onto its wrapper. */
 function copyStaticProperties(from: AnyFunction, to: AnyFunction): void {
   for (const key of Reflect.ownKeys(from)) {
-    if (key === "length" || key === "name" || key === "prototype" || Object.hasOwn(to, key)) continue;
+    if (key === "length" || key === "name" || key === "prototype" || Object.hasOwn(to, key))
+      continue;
     const descriptor = Object.getOwnPropertyDescriptor(from, key);
     if (descriptor !== undefined) Object.defineProperty(to, key, descriptor);
   }

@@ -12,10 +12,19 @@ export function rememberBlockedContext(error: Error, context: RequestContext): v
   contextsByError.set(error, context);
 }
 
-type WriteHead = (this: ServerResponse, status: number, headers: Record<string, string | number>) => unknown;
+type WriteHead = (
+  this: ServerResponse,
+  status: number,
+  headers: Record<string, string | number>,
+) => unknown;
 type End = (this: ServerResponse, body: string) => unknown;
 
-function sendBlockPage(context: RequestContext, res: ServerResponse, writeHead: WriteHead, end: End): void {
+function sendBlockPage(
+  context: RequestContext,
+  res: ServerResponse,
+  writeHead: WriteHead,
+  end: End,
+): void {
   const page = renderBlockPage(context.req, context.blockedEventId ?? "unknown");
   for (const name of res.getHeaderNames()) res.removeHeader(name);
 
@@ -39,7 +48,10 @@ export function armBlockResponse(context: RequestContext, eventId: string): void
 
   const { res } = context;
   if (res.headersSent) {
-    log.warn({ event_id: eventId }, "operation blocked after the response started; the client gets the app's response");
+    log.warn(
+      { event_id: eventId },
+      "operation blocked after the response started; the client gets the app's response",
+    );
     return;
   }
 

@@ -81,7 +81,8 @@ function patchConnectionClass(connection: unknown, style: ApiStyle): void {
     const prototype: unknown = isObject(connection) ? Object.getPrototypeOf(connection) : undefined;
     if (!isObject(prototype)) return;
 
-    for (const name of connectionSqlMethods) wrapMethod(prototype, name, sqlMethodWrapper(style, `mariadb.${name}`));
+    for (const name of connectionSqlMethods)
+      wrapMethod(prototype, name, sqlMethodWrapper(style, `mariadb.${name}`));
     wrapMethod(prototype, "queryStream", failStreamWhenBlocked);
   });
 }
@@ -126,30 +127,38 @@ function patchPoolClass(pool: unknown, style: ApiStyle): void {
     const prototype: unknown = isObject(pool) ? Object.getPrototypeOf(pool) : undefined;
     if (!isObject(prototype)) return;
 
-    for (const name of poolSqlMethods) wrapMethod(prototype, name, sqlMethodWrapper(style, `mariadb.${name}`));
-    const getConnection = style === "promise" ? wrapPromiseGetConnection : wrapCallbackGetConnection;
+    for (const name of poolSqlMethods)
+      wrapMethod(prototype, name, sqlMethodWrapper(style, `mariadb.${name}`));
+    const getConnection =
+      style === "promise" ? wrapPromiseGetConnection : wrapCallbackGetConnection;
     wrapMethod(prototype, "getConnection", getConnection);
   });
 }
 
 /** Wraps `createConnection` and `createPool` so that the class of each object they return gets patched. */
 function wrapFactories(target: Members, style: ApiStyle): void {
-  wrapMethod(target, "createConnection", (original: Method): Method =>
-    function createConnection(this: unknown, ...args: unknown[]) {
-      const result = original.apply(this, args);
-      if (style === "promise") return patchWhenResolved(result, style);
+  wrapMethod(
+    target,
+    "createConnection",
+    (original: Method): Method =>
+      function createConnection(this: unknown, ...args: unknown[]) {
+        const result = original.apply(this, args);
+        if (style === "promise") return patchWhenResolved(result, style);
 
-      patchConnectionClass(result, style);
-      return result;
-    },
+        patchConnectionClass(result, style);
+        return result;
+      },
   );
 
-  wrapMethod(target, "createPool", (original: Method): Method =>
-    function createPool(this: unknown, ...args: unknown[]) {
-      const pool = original.apply(this, args);
-      patchPoolClass(pool, style);
-      return pool;
-    },
+  wrapMethod(
+    target,
+    "createPool",
+    (original: Method): Method =>
+      function createPool(this: unknown, ...args: unknown[]) {
+        const pool = original.apply(this, args);
+        patchPoolClass(pool, style);
+        return pool;
+      },
   );
 }
 

@@ -38,7 +38,8 @@ function sqlText(sql: unknown): unknown {
  */
 function failQuery(connection: EventEmitter, query: Query, error: Error): Query {
   query.on("error", (queryError: Error) => {
-    if (!query.hasErrorHandler() && connection.listenerCount("error") > 0) connection.emit("error", queryError);
+    if (!query.hasErrorHandler() && connection.listenerCount("error") > 0)
+      connection.emit("error", queryError);
   });
   process.nextTick(() => query.end(error));
   return query;
@@ -53,7 +54,8 @@ function wrapQuery(createQuery: CreateQuery) {
     function query(this: EventEmitter, ...args: unknown[]) {
       const [sql] = args;
       const blocked = inspectSql("mysql.query", "mysql", sqlText(sql));
-      if (blocked !== undefined) return failQuery(this, createQuery(sql, args[1], args[2]), blocked);
+      if (blocked !== undefined)
+        return failQuery(this, createQuery(sql, args[1], args[2]), blocked);
 
       if (sql instanceof EventEmitter) {
         // Pool#query and PoolNamespace#query build the Query first (callback included) and pass it here.

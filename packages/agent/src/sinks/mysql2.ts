@@ -22,8 +22,15 @@ interface Mysql2Exports {
 }
 
 /** Returns the object on the prototype chain that owns `name`, so a method is wrapped where it is defined. */
-function methodOwner(prototype: object | undefined, name: string): Record<string, unknown> | undefined {
-  for (let current = prototype; current !== undefined && current !== null; current = Object.getPrototypeOf(current)) {
+function methodOwner(
+  prototype: object | undefined,
+  name: string,
+): Record<string, unknown> | undefined {
+  for (
+    let current = prototype;
+    current !== undefined && current !== null;
+    current = Object.getPrototypeOf(current)
+  ) {
     if (Object.hasOwn(current, name)) return current as Record<string, unknown>;
   }
   return undefined;
@@ -71,7 +78,9 @@ function wrapSqlMethod(sink: string, createQuery: CreateQuery) {
         return original.apply(this, args);
       }
 
-      if (blocked !== undefined) return failCommand(createQuery(sql, args[1], args[2], this.config), blocked);
+      if (blocked !== undefined) {
+        return failCommand(createQuery(sql, args[1], args[2], this.config), blocked);
+      }
       return original.apply(this, args.map(bindCallback));
     };
 }
@@ -82,7 +91,7 @@ function wrapSqlMethod(sink: string, createQuery: CreateQuery) {
  * PoolCluster and the promise pool all check out connections through this method.
  */
 function wrapGetConnection(original: ConnectionMethod): ConnectionMethod {
-  return function getConnection(this: unknown, ...args: unknown[]) {
+  return function getConnection(this: object, ...args: unknown[]) {
     return original.apply(this, args.map(bindCallback));
   };
 }

@@ -10,11 +10,20 @@ interface Submittable {
   callback?: unknown;
 }
 
-type QueryMethod = (this: { connection?: unknown }, config: unknown, values?: unknown, callback?: unknown) => unknown;
+type QueryMethod = (
+  this: { connection?: unknown },
+  config: unknown,
+  values?: unknown,
+  callback?: unknown,
+) => unknown;
 type ConnectMethod = (this: unknown, callback?: unknown) => unknown;
 
 function isSubmittable(config: unknown): config is Submittable {
-  return typeof config === "object" && config !== null && typeof (config as Submittable).submit === "function";
+  return (
+    typeof config === "object" &&
+    config !== null &&
+    typeof (config as Submittable).submit === "function"
+  );
 }
 
 /**
@@ -53,8 +62,13 @@ function deliverBlocked(
     return config;
   }
 
-  const configCallback = typeof config === "object" && config !== null ? (config as { callback?: unknown }).callback : undefined;
-  const queryCallback = [values, callback, configCallback].find((candidate) => typeof candidate === "function");
+  const configCallback =
+    typeof config === "object" && config !== null
+      ? (config as { callback?: unknown }).callback
+      : undefined;
+  const queryCallback = [values, callback, configCallback].find(
+    (candidate) => typeof candidate === "function",
+  );
   if (queryCallback !== undefined) {
     failCallback(queryCallback, error);
     return undefined;
@@ -68,7 +82,12 @@ function deliverBlocked(
  * NOTE: a `callback` property of a config object is left unbound; only callback arguments are bound.
  */
 function wrapQuery(original: QueryMethod): QueryMethod {
-  return function query(this: { connection?: unknown }, config: unknown, values?: unknown, callback?: unknown) {
+  return function query(
+    this: { connection?: unknown },
+    config: unknown,
+    values?: unknown,
+    callback?: unknown,
+  ) {
     const blocked = inspectSql("pg.query", "postgresql", queryText(config));
     if (blocked !== undefined) return deliverBlocked(this, config, values, callback, blocked);
 
@@ -96,7 +115,10 @@ export const pg: ModuleInstrumentation = {
   name: "pg",
   majorVersions: [8],
   patch(moduleExports) {
-    const { Client, Pool } = moduleExports as { Client?: { prototype: object }; Pool?: { prototype: object } };
+    const { Client, Pool } = moduleExports as {
+      Client?: { prototype: object };
+      Pool?: { prototype: object };
+    };
 
     if (Client !== undefined) {
       wrapMethod(Client.prototype as Record<string, unknown>, "query", wrapQuery);

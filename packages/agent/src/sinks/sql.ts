@@ -7,7 +7,11 @@ import { inspect } from "../guard/guard";
  * must not run, else undefined. Non-string queries (driver objects, buffers) are not judged here:
  * each sink extracts the text first.
  */
-export function inspectSql(sink: string, dialect: SqlDialect, query: unknown): RampartBlockedError | undefined {
+export function inspectSql(
+  sink: string,
+  dialect: SqlDialect,
+  query: unknown,
+): RampartBlockedError | undefined {
   if (typeof query !== "string" || query === "") return undefined;
 
   return inspect({

@@ -5,7 +5,10 @@ import type { FrameworkRequest } from "../context/request-context";
 import { currentContext } from "../context/storage";
 
 interface FastifyInstance {
-  addHook(name: "onRequest", hook: (request: FrameworkRequest, reply: unknown, done: () => void) => void): void;
+  addHook(
+    name: "onRequest",
+    hook: (request: FrameworkRequest, reply: unknown, done: () => void) => void,
+  ): void;
 }
 
 function attachRequest(request: FrameworkRequest, _reply: unknown, done: () => void): void {

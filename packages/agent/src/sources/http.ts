@@ -10,7 +10,8 @@ type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => b
 
 function createContext(req: unknown, res: unknown): RequestContext | undefined {
   return failOpen("source.http", undefined, () => {
-    if (!(req instanceof http.IncomingMessage) || !(res instanceof http.ServerResponse)) return undefined;
+    if (!(req instanceof http.IncomingMessage) || !(res instanceof http.ServerResponse))
+      return undefined;
     return new RequestContext(req, res);
   });
 }

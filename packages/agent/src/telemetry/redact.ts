@@ -1,11 +1,9 @@
 /** Keys whose values are secrets: the whole value is masked in events. */
-const sensitiveKey = /pass(word|wd)?|secret|token|auth|api[-_]?key|session|cookie|card|cvv|ssn|credential|private[-_]?key/i;
+const sensitiveKey =
+  /pass(word|wd)?|secret|token|auth|api[-_]?key|session|cookie|card|cvv|ssn|credential|private[-_]?key/i;
 
 /** Secret shapes that may sit inside any value: JSON Web Tokens and bearer credentials. */
-const secretShapes = [
-  /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g,
-  /\b(Bearer|Basic)\s+[\w+/=.~-]{8,}/gi,
-];
+const secretShapes = [/\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, /\b(Bearer|Basic)\s+[\w+/=.~-]{8,}/gi];
 
 /** Longest input kept in an event, in characters; the rest is cut and the cut is marked. */
 export const maxInputLength = 512;
@@ -16,7 +14,11 @@ export const maxOperationLength = 2048;
 /** True when an input path such as `body.user.password` names a secret. */
 export function isSensitivePath(inputPath: string): boolean {
   const lastKey = inputPath.slice(inputPath.lastIndexOf(".") + 1);
-  return sensitiveKey.test(lastKey) || inputPath.startsWith("cookies.") || inputPath === "headers.authorization";
+  return (
+    sensitiveKey.test(lastKey) ||
+    inputPath.startsWith("cookies.") ||
+    inputPath === "headers.authorization"
+  );
 }
 
 /** Masks a secret, keeping only its length so that an analyst can still correlate events. */

@@ -4,7 +4,14 @@ import type { Mode } from "../config";
 import type { RequestContext } from "../context/request-context";
 import type { Finding } from "../detectors/types";
 import { agentVersion } from "../version";
-import { isSensitivePath, maskSecret, maskSecretShapes, maxInputLength, maxOperationLength, truncate } from "./redact";
+import {
+  isSensitivePath,
+  maskSecret,
+  maskSecretShapes,
+  maxInputLength,
+  maxOperationLength,
+  truncate,
+} from "./redact";
 import { applicationStack } from "./stack";
 
 /** Attack types that detectors report; the event schema in docs/ lists the same values. */
@@ -60,7 +67,11 @@ function requestPath(url: string | undefined): string {
 }
 
 /** Builds the redacted event for a detection in the current request. */
-export function createSecurityEvent(detection: Detection, context: RequestContext, mode: Mode): SecurityEvent {
+export function createSecurityEvent(
+  detection: Detection,
+  context: RequestContext,
+  mode: Mode,
+): SecurityEvent {
   const { req } = context;
   const userAgent = req.headers["user-agent"];
 

@@ -30,7 +30,9 @@ describe("request context", () => {
       fetch(`${app.url}/timer?name=user${index}`).then((response) => response.status),
     );
     const attacks = Array.from({ length: 20 }, (_, index) =>
-      fetch(`${app.url}/promise?name=${encodeURIComponent(`a${index}' OR '1'='1`)}`).then((response) => response.status),
+      fetch(`${app.url}/promise?name=${encodeURIComponent(`a${index}' OR '1'='1`)}`).then(
+        (response) => response.status,
+      ),
     );
 
     const statuses = await Promise.all([...benign, ...attacks]);

@@ -14,11 +14,19 @@ interface Case {
 
 function cases(value: string): Case[] {
   return [
-    { name: "nested query key", path: `/query?filter[name]=${encodeURIComponent(value)}`, inputPath: "query.filter.name" },
+    {
+      name: "nested query key",
+      path: `/query?filter[name]=${encodeURIComponent(value)}`,
+      inputPath: "query.filter.name",
+    },
     {
       name: "JSON body",
       path: "/json",
-      init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ item: { name: value } }) },
+      init: {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ item: { name: value } }),
+      },
       inputPath: "body.item.name",
     },
     {
@@ -37,8 +45,18 @@ function cases(value: string): Case[] {
       init: { method: "POST", headers: { "content-type": "text/plain" }, body: value },
       inputPath: "body",
     },
-    { name: "header", path: "/header", init: { headers: { "x-owner": value } }, inputPath: "headers.x-owner" },
-    { name: "cookie", path: "/cookie", init: { headers: { cookie: `owner=${encodeURIComponent(value)}` } }, inputPath: "cookies.owner" },
+    {
+      name: "header",
+      path: "/header",
+      init: { headers: { "x-owner": value } },
+      inputPath: "headers.x-owner",
+    },
+    {
+      name: "cookie",
+      path: "/cookie",
+      init: { headers: { cookie: `owner=${encodeURIComponent(value)}` } },
+      inputPath: "cookies.owner",
+    },
   ];
 }
 
@@ -46,7 +64,12 @@ for (const framework of ["express4", "express5", "fastify4", "fastify5"]) {
   describe(`${framework} inputs`, () => {
     let app: RunningApp;
     before(async () => {
-      app = await startApp({ script: "frameworks.cjs", loader: "require", mode: "block", env: { FRAMEWORK: framework } });
+      app = await startApp({
+        script: "frameworks.cjs",
+        loader: "require",
+        mode: "block",
+        env: { FRAMEWORK: framework },
+      });
     });
     after(() => app.stop());
 
@@ -75,7 +98,11 @@ for (const framework of ["express4", "express5", "fastify4", "fastify5"]) {
 
       const { event_id: eventId } = (await response.json()) as { event_id: string };
       const last = await app.waitForEvent(eventId);
-      assert.equal(last?.input.path, "params.id", "the route param names the input, not the path segment");
+      assert.equal(
+        last?.input.path,
+        "params.id",
+        "the route param names the input, not the path segment",
+      );
       assert.equal(last?.request.route, "/items/:id");
     });
   });

@@ -46,16 +46,28 @@ describe("loading the agent", () => {
     await expectBlocked(app, `/?name=${attack}`);
   });
 
-  test("driver loaded first is named", async () => {
+  test("driver loaded first is named and patched", async () => {
     const app = await startApp({ script: "preloaded.cjs", loader: "none" });
     apps.push(app);
-    const warning = logLines(app).find((line) => line.level === "warn" && line.module === "better-sqlite3");
+    const warning = logLines(app).find(
+      (line) => line.level === "warn" && line.module === "better-sqlite3",
+    );
     assert.ok(warning, app.stderr());
     assert.match(String(warning.msg), /loaded before the agent/);
   });
 
+  test("protect() in an ES module app", async () => {
+    const app = await startApp({ script: "protect-esm.mjs", loader: "none" });
+    apps.push(app);
+    await expectBlocked(app, `/?name=${attack}`);
+  });
+
   test("invalid RAMPART_MODE falls back to monitor", async () => {
-    const app = await startApp({ script: "core-http.cjs", loader: "require", mode: "enforce" as "block" });
+    const app = await startApp({
+      script: "core-http.cjs",
+      loader: "require",
+      mode: "enforce" as "block",
+    });
     apps.push(app);
 
     const response = await fetch(`${app.url}/direct?name=${attack}`);

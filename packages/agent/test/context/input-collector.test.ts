@@ -17,7 +17,10 @@ describe("input collector", () => {
     assert.ok(found.includes("body.user.tags.0=a"));
     assert.ok(found.includes("body.user.tags.1=b"));
     assert.ok(found.includes("body.user=user"), "keys are inputs too");
-    assert.ok(!found.some((entry) => entry.endsWith("=3")), "numbers cannot carry syntax and are skipped");
+    assert.ok(
+      !found.some((entry) => entry.endsWith("=3")),
+      "numbers cannot carry syntax and are skipped",
+    );
   });
 
   test("URL-decoded form added", () => {

@@ -7,7 +7,10 @@ import { fileURLToPath } from "node:url";
 import type { SecurityEvent } from "../../src/telemetry/security-event";
 
 /** Directory of the fixture apps. */
-export const fixturesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures");
+export const fixturesDir = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../fixtures",
+);
 
 /** How long an app may take to print its listening line, in milliseconds. */
 const startTimeoutMs = 15_000;
@@ -59,7 +62,11 @@ function waitForListening(child: ChildProcess, output: () => string): Promise<st
   return new Promise((resolve, reject) => {
     let stdout = "";
     const timer = setTimeout(() => {
-      reject(new Error(`app did not print its listening line within ${startTimeoutMs} ms; stderr:\n${output()}`));
+      reject(
+        new Error(
+          `app did not print its listening line within ${startTimeoutMs} ms; stderr:\n${output()}`,
+        ),
+      );
     }, startTimeoutMs);
 
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -84,7 +91,9 @@ function waitForListening(child: ChildProcess, output: () => string): Promise<st
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const workDir = mkdtempSync(path.join(tmpdir(), "rampart-test-"));
   const eventsFile = path.join(workDir, "events.jsonl");
-  const script = path.isAbsolute(options.script) ? options.script : path.join(fixturesDir, options.script);
+  const script = path.isAbsolute(options.script)
+    ? options.script
+    : path.join(fixturesDir, options.script);
 
   const child = spawn(process.execPath, [...loaderArgs(options.loader), script], {
     cwd: fixturesDir,
@@ -141,7 +150,11 @@ function stopChild(child: ChildProcess, workDir: string): Promise<void> {
   });
 }
 
-async function waitForEvents(file: string, count: number, timeoutMs: number): Promise<SecurityEvent[]> {
+async function waitForEvents(
+  file: string,
+  count: number,
+  timeoutMs: number,
+): Promise<SecurityEvent[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const events = readEvents(file);
@@ -150,7 +163,11 @@ async function waitForEvents(file: string, count: number, timeoutMs: number): Pr
   }
 }
 
-async function waitForEvent(file: string, eventId: string, timeoutMs: number): Promise<SecurityEvent | undefined> {
+async function waitForEvent(
+  file: string,
+  eventId: string,
+  timeoutMs: number,
+): Promise<SecurityEvent | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const event = readEvents(file).find((candidate) => candidate.event_id === eventId);

@@ -15,7 +15,8 @@ export interface CorpusEntry {
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
 /** Directory of the attack and benign corpus: RAMPART_CORPUS_DIR, else `shared/corpus` beside the repository. */
-export const corpusDir = process.env.RAMPART_CORPUS_DIR ?? path.resolve(repoRoot, "../shared/corpus");
+export const corpusDir =
+  process.env.RAMPART_CORPUS_DIR ?? path.resolve(repoRoot, "../shared/corpus");
 
 /**
  * Returns the reason to skip corpus suites, or undefined when the corpus is present.

@@ -26,8 +26,14 @@ test("method wrapped once", () => {
 
 test("missing or non-function member left alone", () => {
   const target: Record<string, unknown> = { value: 1 };
-  assert.equal(wrapMethod(target, "value", (original) => original), false);
-  assert.equal(wrapMethod(target, "absent", (original) => original), false);
+  assert.equal(
+    wrapMethod(target, "value", (original) => original),
+    false,
+  );
+  assert.equal(
+    wrapMethod(target, "absent", (original) => original),
+    false,
+  );
   assert.equal(target.value, 1);
 });
 
@@ -37,11 +43,18 @@ test("wrapper keeps name, length and static members", () => {
   }
   connect.BigInt = { type: 20 };
 
-  const wrapped = wrapFunction(connect, (original) => function (this: unknown, ...args: [string, object]) {
-    return original.apply(this, args);
-  });
+  const wrapped = wrapFunction(
+    connect,
+    (original) =>
+      function (this: unknown, ...args: [string, object]) {
+        return original.apply(this, args);
+      },
+  );
   assert.equal(wrapped.name, "connect");
   assert.equal(wrapped.length, 2);
   assert.equal((wrapped as unknown as typeof connect).BigInt, connect.BigInt);
-  assert.equal(wrapFunction(wrapped, (original) => original), wrapped);
+  assert.equal(
+    wrapFunction(wrapped, (original) => original),
+    wrapped,
+  );
 });

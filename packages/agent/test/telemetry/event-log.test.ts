@@ -53,7 +53,8 @@ test("unwritable file falls back to stderr", () => {
 test("queue is bounded and drops counted", () => {
   const file = path.join(workDir, "flood.jsonl");
   const eventLog = new EventLog({ file });
-  for (let index = 0; index < maxQueuedLines + 25; index++) eventLog.append(sampleEvent(`e${index}`));
+  for (let index = 0; index < maxQueuedLines + 25; index++)
+    eventLog.append(sampleEvent(`e${index}`));
 
   assert.equal(eventLog.dropped, 25);
   eventLog.close();

@@ -1,10 +1,22 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { isSensitivePath, maskSecret, maskSecretShapes, truncate } from "../../src/telemetry/redact";
+import {
+  isSensitivePath,
+  maskSecret,
+  maskSecretShapes,
+  truncate,
+} from "../../src/telemetry/redact";
 
 test("sensitive paths recognised", () => {
-  for (const path of ["body.password", "body.user.passwd", "query.api_key", "headers.authorization", "cookies.sid", "body.accessToken"]) {
+  for (const path of [
+    "body.password",
+    "body.user.passwd",
+    "query.api_key",
+    "headers.authorization",
+    "cookies.sid",
+    "body.accessToken",
+  ]) {
     assert.ok(isSensitivePath(path), path);
   }
   for (const path of ["query.name", "body.sort", "params.id", "headers.user-agent"]) {

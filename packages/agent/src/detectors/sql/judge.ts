@@ -53,7 +53,11 @@ export class OccurrenceJudge {
     return this.judgeAcrossTokens(firstIndex, lastIndex, first, last);
   }
 
-  private judgeInsideToken(index: number, start: number, end: number): SqlFindingReason | undefined {
+  private judgeInsideToken(
+    index: number,
+    start: number,
+    end: number,
+  ): SqlFindingReason | undefined {
     const token = this.tokens[index];
     if (token === undefined) return undefined;
     if (token.unterminated) return "unterminated-token";
@@ -67,7 +71,8 @@ export class OccurrenceJudge {
         return undefined;
       case "string":
       case "quoted-identifier":
-        if (isWholeToken || isInContent || this.isOnlyClosingQuotes(token, start, end)) return undefined;
+        if (isWholeToken || isInContent || this.isOnlyClosingQuotes(token, start, end))
+          return undefined;
         return "quote-delimiter";
       case "comment":
         return isWholeToken || isInContent ? undefined : "comment-delimiter";
@@ -103,7 +108,8 @@ export class OccurrenceJudge {
     start: number,
     end: number,
   ): SqlFindingReason | undefined {
-    const isAligned = start === this.tokens[firstIndex]?.start && end === this.tokens[lastIndex]?.end;
+    const isAligned =
+      start === this.tokens[firstIndex]?.start && end === this.tokens[lastIndex]?.end;
     this.valueLists ??= new ValueListIndex(this.query, this.tokens);
     if (isAligned && this.valueLists.isValueList(firstIndex, lastIndex)) return undefined;
 

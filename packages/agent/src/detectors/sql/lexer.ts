@@ -18,6 +18,8 @@ export function tokenizeSql(query: string, dialect: SqlDialect): SqlToken[] {
       return collectTokens(query, readSqliteToken);
     default:
       // Reachable only from JavaScript callers that bypass the type.
-      throw new TypeError(`unsupported SQL dialect ${String(dialect)}; expected postgresql, mysql or sqlite`);
+      throw new TypeError(
+        `unsupported SQL dialect ${String(dialect)}; expected postgresql, mysql or sqlite`,
+      );
   }
 }

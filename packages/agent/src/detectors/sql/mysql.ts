@@ -68,7 +68,13 @@ function readToken(text: string, start: number, inExecutableComment: boolean): S
   if (text.startsWith("/*", start)) return readBlockComment(text, start, inExecutableComment);
   if (code === 0x23 || isDashDashComment(text, start)) {
     const end = scanLineComment(text, start, (next) => next === 0x0a);
-    return makeDelimitedToken("comment", start, code === 0x23 ? 1 : 2, { end, terminated: true }, 0);
+    return makeDelimitedToken(
+      "comment",
+      start,
+      code === 0x23 ? 1 : 2,
+      { end, terminated: true },
+      0,
+    );
   }
 
   if (code === SINGLE_QUOTE || code === DOUBLE_QUOTE) return readQuoted(text, start, 1, "string");
@@ -102,7 +108,10 @@ function readBlockComment(text: string, start: number, inExecutableComment: bool
   const markerLength = text.startsWith("/*!", start) ? 3 : text.startsWith("/*M!", start) ? 4 : 0;
   if (markerLength > 0 && !inExecutableComment) {
     const versionDigits = markerLength === 3 ? 5 : 6;
-    const versionEnd = Math.min(skipWhile(text, start + markerLength, isDigit), start + markerLength + versionDigits);
+    const versionEnd = Math.min(
+      skipWhile(text, start + markerLength, isDigit),
+      start + markerLength + versionDigits,
+    );
     return makeToken("executable-comment-open", start, versionEnd);
   }
 
@@ -147,13 +156,15 @@ function readNumber(text: string, start: number): SqlToken {
 function readPrefixedOrWord(text: string, start: number): SqlToken {
   const letter = (text[start] ?? "").toUpperCase();
   if (text.charCodeAt(start + 1) === SINGLE_QUOTE) {
-    if (letter === "X" || letter === "B") return readQuoted(text, start, 2, "string", bitStringQuotes);
+    if (letter === "X" || letter === "B")
+      return readQuoted(text, start, 2, "string", bitStringQuotes);
     if (letter === "N") return readQuoted(text, start, 2, "string");
   }
 
   const end = skipWhile(text, start, isWordPart);
   const quote = text.charCodeAt(end);
-  const isIntroducer = text.charCodeAt(start) === UNDERSCORE && (quote === SINGLE_QUOTE || quote === DOUBLE_QUOTE);
+  const isIntroducer =
+    text.charCodeAt(start) === UNDERSCORE && (quote === SINGLE_QUOTE || quote === DOUBLE_QUOTE);
   if (isIntroducer) return readQuoted(text, start, end - start + 1, "string");
 
   return makeToken("word", start, end);

@@ -16,7 +16,8 @@ export function visitOccurrences(
   let matched = 0;
   for (let index = from; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    while (matched > 0 && code !== pattern.charCodeAt(matched)) matched = fallback[matched - 1] ?? 0;
+    while (matched > 0 && code !== pattern.charCodeAt(matched))
+      matched = fallback[matched - 1] ?? 0;
     if (code === pattern.charCodeAt(matched)) matched++;
 
     if (matched === pattern.length) {

@@ -100,7 +100,10 @@ function readDollar(text: string, start: number): SqlToken {
 
   const delimiter = text.slice(start, tagEnd + 1);
   const close = text.indexOf(delimiter, tagEnd + 1);
-  const scan = close < 0 ? { end: text.length, terminated: false } : { end: close + delimiter.length, terminated: true };
+  const scan =
+    close < 0
+      ? { end: text.length, terminated: false }
+      : { end: close + delimiter.length, terminated: true };
   return makeDelimitedToken("string", start, delimiter.length, scan, delimiter.length);
 }
 
@@ -111,14 +114,16 @@ function readPrefixedOrWord(text: string, start: number): SqlToken {
 
   if (next === SINGLE_QUOTE) {
     if (letter === "E") return readQuoted(text, start, 2, "string", escapeQuotes);
-    if (letter === "B" || letter === "X") return readQuoted(text, start, 2, "string", bitStringQuotes);
+    if (letter === "B" || letter === "X")
+      return readQuoted(text, start, 2, "string", bitStringQuotes);
     if (letter === "N") return readQuoted(text, start, 2, "string", standardQuotes);
   }
 
   if (letter === "U" && text[start + 1] === "&") {
     const quote = text.charCodeAt(start + 2);
     if (quote === SINGLE_QUOTE) return readQuoted(text, start, 3, "string", standardQuotes);
-    if (quote === DOUBLE_QUOTE) return readQuoted(text, start, 3, "quoted-identifier", standardQuotes);
+    if (quote === DOUBLE_QUOTE)
+      return readQuoted(text, start, 3, "quoted-identifier", standardQuotes);
   }
 
   return makeToken("word", start, skipWhile(text, start, isWordPart));

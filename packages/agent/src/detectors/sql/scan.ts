@@ -26,7 +26,12 @@ export interface QuoteRules {
 }
 
 /** Scans quoted content from `from`, the offset after the opening quote, up to and including `closeQuote`. */
-export function scanQuoted(text: string, from: number, closeQuote: number, rules: QuoteRules): ScanResult {
+export function scanQuoted(
+  text: string,
+  from: number,
+  closeQuote: number,
+  rules: QuoteRules,
+): ScanResult {
   let index = from;
   while (index < text.length) {
     const code = text.charCodeAt(index);
@@ -90,7 +95,11 @@ export function scanBlockComment(
 }
 
 /** Returns the offset of the first code unit at or after `from` that ends a line comment, or the input length. */
-export function scanLineComment(text: string, from: number, endsComment: (code: number) => boolean): number {
+export function scanLineComment(
+  text: string,
+  from: number,
+  endsComment: (code: number) => boolean,
+): number {
   return skipWhile(text, from, (code) => !endsComment(code));
 }
 

@@ -55,7 +55,8 @@ function readToken(text: string, start: number): SqlToken {
     return makeDelimitedToken("comment", start, 2, scan, 2);
   }
 
-  if (code === SINGLE_QUOTE) return readQuoted(text, start, 1, "string", SINGLE_QUOTE, doublingQuotes);
+  if (code === SINGLE_QUOTE)
+    return readQuoted(text, start, 1, "string", SINGLE_QUOTE, doublingQuotes);
   if (code === DOUBLE_QUOTE || code === BACKTICK) {
     return readQuoted(text, start, 1, "quoted-identifier", code, doublingQuotes);
   }
@@ -70,7 +71,8 @@ function readToken(text: string, start: number): SqlToken {
     const hexEnd = scanPrefixedInteger(text, start, "x", isHexDigit, true);
     return makeToken("number", start, hexEnd > 0 ? hexEnd : scanDecimal(text, start, true));
   }
-  if (code === QUESTION_MARK) return makeToken("parameter", start, skipWhile(text, start + 1, isDigit));
+  if (code === QUESTION_MARK)
+    return makeToken("parameter", start, skipWhile(text, start + 1, isDigit));
   if (namedParameterCodes.has(code)) return readNamedParameter(text, start);
   if (isWordStart(code)) return makeToken("word", start, skipWhile(text, start, isWordPart));
 
@@ -101,8 +103,13 @@ function readNamedParameter(text: string, start: number): SqlToken {
   let end = start + 1;
   while (end < text.length) {
     if (isWordPart(text.charCodeAt(end))) end++;
-    else if (end > start + 1 && text.startsWith("::", end) && isWordPart(text.charCodeAt(end + 2))) end += 2;
+    else if (end > start + 1 && text.startsWith("::", end) && isWordPart(text.charCodeAt(end + 2)))
+      end += 2;
     else break;
   }
-  return makeToken(end > start + 1 ? "parameter" : "unknown", start, end > start + 1 ? end : start + 1);
+  return makeToken(
+    end > start + 1 ? "parameter" : "unknown",
+    start,
+    end > start + 1 ? end : start + 1,
+  );
 }
