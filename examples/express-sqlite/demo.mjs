@@ -23,6 +23,7 @@ const requiredEventFields = [
 ];
 
 let app;
+let failing = false;
 
 // A hung app or request ends the demo with an error instead of waiting forever.
 const watchdog = setTimeout(
@@ -170,6 +171,10 @@ function printEvents(results, events) {
 }
 
 async function fail(error) {
+  // The watchdog or a signal may fire while main() is still running, and main() then fails too.
+  if (failing) return;
+  failing = true;
+
   console.error(`\nDemo failed: ${error.message}`);
   if (app) {
     console.error(`Last stderr of ${app.label}:\n${app.stderr().trim() || "(empty)"}`);
