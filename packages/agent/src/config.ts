@@ -1,9 +1,9 @@
 import { isLogLevel, type LogLevel } from "./log";
 
-/** What the agent does on a detection: nothing, log it, or log it and stop the operation. */
+/** Agent mode: inspect nothing (`off`), log detections (`monitor`), or log them and stop the operation (`block`). */
 export type Mode = "off" | "monitor" | "block";
 
-/** Where security events go: `stdout`, `stderr`, or a file path (JSON Lines, appended). */
+/** Destination of security events: `stdout`, `stderr`, or a file path (JSON Lines, appended). */
 export type EventsTarget = "stdout" | "stderr" | { file: string };
 
 export interface AgentConfig {
@@ -59,7 +59,7 @@ function parseLogLevel(raw: string | undefined, problems: ConfigProblem[]): LogL
   return "info";
 }
 
-/** Reads the agent's configuration from environment variables; invalid values become problems, never throws. */
+/** Reads the agent's configuration from environment variables. Invalid values are returned as problems with their fallback. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): {
   config: AgentConfig;
   problems: ConfigProblem[];

@@ -28,7 +28,7 @@ export interface BlockDetails {
 
 /**
  * Thrown (or passed to the callback, or used to reject the promise) by a sink call that Rampart
- * stopped before the operation ran. The HTTP response is answered with 403 by the agent.
+ * stopped before the operation ran. The agent then sends 403 as the HTTP response.
  */
 export class RampartBlockedError extends RampartError {
   readonly eventId: string;

@@ -30,7 +30,7 @@ interface ExpressRequestFields {
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /**
- * Everything the agent knows about one HTTP request. Inputs are extracted lazily, the first time a
+ * Per-request state of the agent: the request, its response and its inputs. Inputs are extracted lazily, the first time a
  * sink asks, and the parsed part again only when the framework replaced the body or params object.
  */
 export class RequestContext {
@@ -88,7 +88,7 @@ export class RequestContext {
     return undefined;
   }
 
-  /** The client's `x-request-id` when it looks like an id, else a generated UUID. */
+  /** Returns the client's `x-request-id` when it looks like an id, else a generated UUID. */
   requestId(): string {
     if (this.id === undefined) {
       const header = this.req.headers["x-request-id"];

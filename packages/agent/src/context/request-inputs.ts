@@ -45,7 +45,7 @@ export function collectRawInputs(req: IncomingMessage, collector: InputCollector
 
 /**
  * Collects the inputs that a framework parsed: body and route params. The framework's query object
- * is not read because the raw query string, parsed above, holds the same values.
+ * is not read because the raw query string, parsed above, contains the same values.
  */
 export function collectParsedInputs(parts: ParsedParts, collector: InputCollector): void {
   collector.addValue("body", "body", parts.body);

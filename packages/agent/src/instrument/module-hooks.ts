@@ -8,7 +8,7 @@ import { failOpen } from "../failsafe";
 import { log } from "../log";
 import { findPreloadedModules } from "./preloaded";
 
-/** How the agent patches one npm package. Each file in sinks/ exports one or more of these. */
+/** Patch description for one npm package. Each file in sinks/ exports one or more of these. */
 export interface ModuleInstrumentation {
   /** Package name, as in `require(name)`. */
   readonly name: string;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 
-/** Body and content type of the 403 answer to a blocked request. */
+/** Body and content type of the 403 response to a blocked request. */
 export interface BlockPage {
   readonly contentType: string;
   readonly body: string;

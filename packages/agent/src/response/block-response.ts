@@ -7,7 +7,7 @@ import { renderBlockPage } from "./block-page";
 
 const contextsByError = new WeakMap<Error, RequestContext>();
 
-/** Links a blocked-operation error to its request, so an unhandled rejection of it can still answer 403. */
+/** Links a blocked-operation error to its request, so that the agent can still send 403 when the app leaves the error unhandled. */
 export function rememberBlockedContext(error: Error, context: RequestContext): void {
   contextsByError.set(error, context);
 }
@@ -84,14 +84,14 @@ export function armBlockResponse(context: RequestContext, eventId: string): void
   } as ServerResponse["end"];
 }
 
-/** The `--unhandled-rejections` mode from the command line or NODE_OPTIONS; `throw` is Node's default. */
+/** Returns the `--unhandled-rejections` mode from the command line or NODE_OPTIONS (`throw` is Node's default). */
 function unhandledRejectionsMode(): string {
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
   const flag = flags.find((arg) => arg.startsWith("--unhandled-rejections="));
   return flag?.split("=")[1] ?? "throw";
 }
 
-/** Answers a blocked request whose error the app did not handle; the block page is sent on the first write. */
+/** Sends the block page for a request whose blocked-operation error the app did not handle. */
 function answerUnhandled(context: RequestContext): void {
   log.warn(
     { event_id: context.blockedEventId, path: (context.req.url ?? "").split("?", 1)[0] },

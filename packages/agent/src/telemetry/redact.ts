@@ -5,10 +5,10 @@ const sensitiveKey =
 /** Secret shapes that may sit inside any value: JSON Web Tokens and bearer credentials. */
 const secretShapes = [/\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, /\b(Bearer|Basic)\s+[\w+/=.~-]{8,}/gi];
 
-/** Longest input kept in an event, in characters; the rest is cut and the cut is marked. */
+/** Maximum length of an input in an event, in characters. Longer inputs are cut and the cut is marked. */
 export const maxInputLength = 512;
 
-/** Longest operation (SQL text) kept in an event, in characters. */
+/** Maximum length of an operation (SQL text) in an event, in characters. */
 export const maxOperationLength = 2048;
 
 /** True when an input path such as `body.user.password` names a secret. */

@@ -39,7 +39,7 @@ export interface SecurityEvent {
   agent: { name: "rampart"; version: string; mode: Mode };
 }
 
-/** What a sink inspected when a detector reported a finding. */
+/** An inspected sink operation together with the detector's finding. */
 export interface Detection {
   readonly attackType: AttackType;
   readonly sink: string;
