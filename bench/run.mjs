@@ -3,7 +3,7 @@
 // compared. Run `node run.mjs --help` for the options.
 
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -37,8 +37,8 @@ const metrics = ["requestsPerSecond", "p50Ms", "p99Ms", "cpuMsPerRequest"];
 
 const usage = `Usage: node run.mjs [options]
   --warmup <s>        warm-up load per side and scenario, in seconds (default 3, smoke 1)
-  --duration <s>      length of each measured round, in seconds (default 5, smoke 1)
-  --rounds <n>        measured rounds per side and scenario (default 5, smoke 1)
+  --duration <s>      length of each measured round, in seconds (default 3, smoke 1)
+  --rounds <n>        measured rounds per side and scenario (default 10, smoke 1)
   --connections <n>   concurrent keep-alive connections (default 10)
   --smoke             short run that checks the setup, not a measurement
   --out <file>        JSON summary path (default bench/results/latest.json, smoke: OS temp dir)`;
@@ -77,6 +77,8 @@ async function main() {
   await checkSides();
 
   const machine = describeMachine();
+  // Other processes' load moves the figures, so it is recorded next to them.
+  const loadAverageBefore = loadavg();
   console.log(
     `Rampart benchmark: ${options.connections} connections, warm-up ${options.warmup} s, ` +
       `${options.rounds} rounds x ${options.duration} s per side, sides alternating`,
@@ -96,9 +98,17 @@ async function main() {
   console.log(`\nSecurity events during load (false positives): ${falsePositives}`);
   await rm(eventsFile, { force: true });
 
+  const loadAverageAfter = loadavg();
+  console.log(
+    `Load average (1, 5, 15 min) before: ${formatLoad(loadAverageBefore)}, ` +
+      `after: ${formatLoad(loadAverageAfter)}`,
+  );
+
   const summary = {
     date: new Date().toISOString(),
     machine,
+    loadAverageBefore,
+    loadAverageAfter,
     options,
     falsePositives,
     scenarios: results,
@@ -194,6 +204,10 @@ function formatFigures({ requestsPerSecond, p50Ms, p99Ms, cpuMsPerRequest }) {
   );
 }
 
+function formatLoad(load) {
+  return load.map((value) => value.toFixed(2)).join(", ");
+}
+
 function describeMachine() {
   return {
     cpus: cpus().length,
@@ -227,9 +241,11 @@ function readOptions() {
     process.exit(0);
   }
 
-  const defaults = values.smoke
-    ? { warmup: 1, duration: 1, rounds: 1, connections: 10 }
-    : { warmup: 3, duration: 5, rounds: 5, connections: 10 };
+  // Many short alternating rounds rather than a few long ones, because load from other processes
+  // on a shared machine comes and goes within seconds.
+  const fullRun = { warmup: 3, duration: 3, rounds: 10, connections: 10 };
+  const smokeRun = { warmup: 1, duration: 1, rounds: 1, connections: 10 };
+  const defaults = values.smoke ? smokeRun : fullRun;
   return {
     smoke: values.smoke,
     warmup: readPositiveInteger("--warmup", values.warmup, defaults.warmup),

@@ -12,6 +12,7 @@ import { exampleDir, startApp } from "./start-app.mjs";
 const requestTimeoutMs = 10_000;
 const demoTimeoutMs = 120_000;
 const eventsFile = join(exampleDir, ".rampart", "demo-events.jsonl");
+// Top-level fields that every security event carries, per the agent's event format.
 const requiredEventFields = [
   "time",
   "event_id",
@@ -19,7 +20,10 @@ const requiredEventFields = [
   "sink",
   "action",
   "input",
+  "operation",
   "request",
+  "stack",
+  "agent",
 ];
 
 let app;
@@ -67,7 +71,8 @@ async function main() {
   const events = await readEvents(expectedIds);
   await app.stop();
 
-  const failures = printTable(results);
+  const { rows, failures } = tally(results);
+  printTable(rows);
   printEvents(results, events);
 
   if (failures.length > 0) {
@@ -105,8 +110,8 @@ async function readEvents(expectedIds) {
   }
 }
 
-/** Prints blocked/total per attack class and passed/total for benign requests; returns failures. */
-function printTable(results) {
+/** Counts the expected outcomes per attack class and for benign requests, and lists the others. */
+function tally(results) {
   const rows = new Map();
   const failures = [];
 
@@ -116,34 +121,45 @@ function printTable(results) {
     rows.set(label, row);
     row.total++;
 
-    const ok = request.kind === "attack" ? block !== null : block === null && response.status < 500;
-    if (ok) {
+    if (isExpected(request, response, block)) {
       row.ok++;
-      continue;
+    } else {
+      failures.push(describeFailure(request, response, block));
     }
-    const outcome =
-      request.kind === "attack" ? "was not blocked" : block ? "was blocked" : "failed";
-    failures.push(
-      `${request.kind} ${request.id} ${outcome}: ${request.method} ${response.url} -> ` +
-        `${response.status} ${response.text.slice(0, 160)}`,
-    );
   }
+  return { rows, failures };
+}
 
-  const attackRows = [...rows].filter(([label]) => label !== "benign");
-  const sum = (list) =>
-    list.reduce((total, [, row]) => ({ ok: total.ok + row.ok, total: total.total + row.total }), {
-      ok: 0,
-      total: 0,
-    });
-  const benign = rows.get("benign") ?? { ok: 0, total: 0 };
-  const allAttacks = sum(attackRows);
+function isExpected(request, response, block) {
+  if (request.kind === "attack") return block !== null;
+  return block === null && response.status < 500;
+}
 
+function describeFailure(request, response, block) {
+  let outcome = "got a server error";
+  if (request.kind === "attack") outcome = "was not blocked";
+  else if (block !== null) outcome = "was blocked";
+
+  return (
+    `${request.kind} ${request.id} ${outcome}: ${request.method} ${response.url} -> ` +
+    `${response.status} ${response.text.slice(0, 160)}`
+  );
+}
+
+function printTable(rows) {
+  const attacks = { ok: 0, total: 0 };
   console.log(`${"Attack class".padEnd(22)}Blocked`);
-  for (const [label, row] of attackRows) console.log(`${label.padEnd(22)}${row.ok}/${row.total}`);
-  console.log(`${"all attacks".padEnd(22)}${allAttacks.ok}/${allAttacks.total}`);
+  for (const [label, row] of rows) {
+    if (label === "benign") continue;
+    console.log(`${label.padEnd(22)}${row.ok}/${row.total}`);
+    attacks.ok += row.ok;
+    attacks.total += row.total;
+  }
+  console.log(`${"all attacks".padEnd(22)}${attacks.ok}/${attacks.total}`);
+
+  const benign = rows.get("benign") ?? { ok: 0, total: 0 };
   console.log(`\n${"Benign requests".padEnd(22)}Passed`);
   console.log(`${"all benign".padEnd(22)}${benign.ok}/${benign.total}`);
-  return failures;
 }
 
 /** Prints the event log path, a sample event, and warnings where events break the contract. */
@@ -162,8 +178,9 @@ function printEvents(results, events) {
   }
   for (const event of events) {
     const absent = requiredEventFields.filter((field) => event[field] === undefined);
-    if (absent.length > 0)
+    if (absent.length > 0) {
       console.log(`WARNING: event ${event.event_id} lacks ${absent.join(", ")}`);
+    }
   }
 
   const sample = blocked.map((result) => logged.get(result.block.eventId)).find(Boolean);

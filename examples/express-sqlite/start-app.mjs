@@ -11,8 +11,8 @@ export const exampleDir = dirname(fileURLToPath(import.meta.url));
 const listeningLine = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/;
 const maxOutputChars = 64 * 1024;
 
-// Children still running when this process exits, killed in the "exit" handler below so that an
-// uncaught error or process.exit() never leaves an app behind.
+// Children still running when this process exits. The "exit" handler kills them, so that an
+// uncaught error or process.exit() leaves no app behind (a SIGKILL of this process still does).
 const running = new Set();
 process.on("exit", () => {
   for (const child of running) child.kill("SIGKILL");
@@ -20,8 +20,9 @@ process.on("exit", () => {
 
 /**
  * Starts the example app on a free port and resolves once it prints its listening line.
- * `agent: true` loads Rampart with `--require rampart/register`; `env` is added to this
- * process's environment. Rejects when the app exits or stays silent for `timeoutMs`.
+ * `agent: true` loads Rampart with `--require rampart/register`, and `env` entries are added to
+ * a copy of this process's environment. Rejects when the app exits or prints no listening line
+ * within `timeoutMs`.
  */
 export async function startApp({ agent, env = {}, timeoutMs = 15_000, label = "app" }) {
   const args = agent ? ["--require", "rampart/register", "app.js"] : ["app.js"];

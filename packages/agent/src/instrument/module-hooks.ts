@@ -82,7 +82,7 @@ function applyPatch(
   return result;
 }
 
-/** The functions stored as own data properties of an export object; getters are not called. */
+/** Returns the functions stored as own data properties of an export object, without calling getters. */
 function functionMembers(target: unknown): Map<string, unknown> {
   const members = new Map<string, unknown>();
   if (target === null || (typeof target !== "object" && typeof target !== "function"))
@@ -97,7 +97,7 @@ function functionMembers(target: unknown): Map<string, unknown> {
 /**
  * Points named exports at the functions that a patch replaced on the default export object. The
  * named exports of an ES module are bindings of their own, so without this `import { createPool }`
- * would keep the unpatched function that `import pkg` followed by `pkg.createPool` no longer sees.
+ * would keep the unpatched function while `pkg.createPool` of `import pkg` returns the patched one.
  */
 function rebindNamedExports(
   namespace: Record<string, unknown>,

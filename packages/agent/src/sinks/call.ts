@@ -1,7 +1,5 @@
 import { AsyncResource } from "node:async_hooks";
 
-import { currentContext } from "../context/storage";
-
 type Callback = (...args: unknown[]) => unknown;
 
 /** Returns the index of the last argument when it is a function (the Node callback convention), else -1. */
@@ -16,10 +14,12 @@ export function failCallback(callback: unknown, error: Error): void {
 }
 
 /**
- * Binds a driver callback to the current request's async context. Pooled connections run
- * callbacks from their socket's context, which belongs to whichever request opened the socket.
+ * Binds a driver callback to the caller's async context. Pooled connections run callbacks from
+ * their socket's context, which belongs to whichever request opened the socket. Callers outside
+ * any request are bound too, so that a startup job's callback queued behind a request does not run
+ * in that request's context and get judged against its inputs.
  */
 export function bindCallback<T>(callback: T): T {
-  if (typeof callback !== "function" || currentContext() === undefined) return callback;
+  if (typeof callback !== "function") return callback;
   return AsyncResource.bind(callback as Callback) as T;
 }

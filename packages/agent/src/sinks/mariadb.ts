@@ -6,7 +6,7 @@ import { wrapMethod } from "../instrument/wrap";
 import { bindCallback, callbackIndex, failCallback } from "./call";
 import { inspectSql } from "./sql";
 
-/** `mariadb` returns promises; `mariadb/callback` takes Node-style callbacks. */
+/** The API of an entry point: `mariadb` returns promises, `mariadb/callback` takes Node-style callbacks. */
 type ApiStyle = "promise" | "callback";
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
@@ -39,7 +39,7 @@ function rejectWhenBlocked(sink: string) {
 
 /**
  * A callback method calls its callback with the error on the next tick. mariadb 3 declares the
- * callback mandatory and, without one, drops a failed query's error silently; a blocked call without
+ * callback mandatory and, without one, drops a failed query's error silently. A blocked call without
  * a callback does the same. Callbacks are bound to the caller's request because the driver calls them
  * from the socket's async context, which belongs to the request that opened the connection.
  */
@@ -175,8 +175,8 @@ function copyExports(moduleExports: Members): Members {
  * mariadb 3 does not export its connection and pool classes, so they are patched through the first
  * object of each that `createConnection`, `createPool` or `getConnection` returns, before the app can
  * call it. The CommonJS builds (dist/*.cjs, bundled by esbuild) define their exports as
- * non-configurable getters, so a copy with wrapped factories replaces them; the ES module build's
- * default export object is patched in place.
+ * non-configurable getters, so a copy with wrapped factories replaces the exports object. The ES
+ * module build's default export object is patched in place.
  * NOTE: pool clusters (`createPoolCluster`) are not patched.
  */
 function patchExports(moduleExports: unknown, style: ApiStyle): unknown {

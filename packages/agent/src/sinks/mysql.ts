@@ -31,10 +31,11 @@ function sqlText(sql: unknown): unknown {
 /**
  * Fails a blocked query the way mysql 2.18 fails one: `Sequence#end(error)` emits 'error', calls the
  * callback, then emits 'end', which Pool#query waits for to release the connection. The query is
- * never enqueued, so nothing reaches the server. The 'error' listener does the part of the driver's
- * Protocol (`_delegateError`): an error that the query has no handler for (no callback, no 'error'
- * listener of the app) is raised on the connection, but only when the connection has a listener,
- * because Node would raise it as an uncaught exception and a blocked request would end the process.
+ * never enqueued, so nothing reaches the server.
+ * The 'error' listener stands in for the driver's `Protocol#_delegateError`, which raises an error on
+ * the connection when the query has no handler for it (no callback, no 'error' listener of the app).
+ * It does so only when the connection has an 'error' listener. Without one, Node would raise the event
+ * as an uncaught exception, and a blocked request would end the process.
  */
 function failQuery(connection: EventEmitter, query: Query, error: Error): Query {
   query.on("error", (queryError: Error) => {
@@ -81,7 +82,7 @@ function wrapGetConnection(original: Method): Method {
 /**
  * mysql 2 runs every query through `Connection#query`, pools and pool clusters included. The package
  * exports factories only and loads its classes lazily, so the classes are loaded here from the
- * package's own directory; Node's module cache hands the driver the same, patched, objects.
+ * package's own directory. Node's module cache then gives the driver the same, patched, classes.
  */
 export const mysql: ModuleInstrumentation = {
   name: "mysql",

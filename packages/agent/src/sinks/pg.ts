@@ -40,11 +40,17 @@ function queryText(config: unknown): unknown {
   return typeof cursor === "object" && cursor !== null ? cursor.text : undefined;
 }
 
+/** Returns the `callback` property of a plain config object (`{ text, callback }`), if any. */
+function configCallback(config: unknown): unknown {
+  if (typeof config !== "object" || config === null || isSubmittable(config)) return undefined;
+  return (config as { callback?: unknown }).callback;
+}
+
 /**
- * Delivers a blocked query's error the way pg 8.23 reports a query that cannot be sent (`Client#query`
- * on a closed client): a Submittable gets the callback passed beside it and `handleError` on the next
- * tick, so pg.Query calls its callback or emits 'error' and pg-cursor fails its reads; a callback gets
- * the error on the next tick; otherwise the returned promise rejects.
+ * Delivers a blocked query's error the way pg 8.23 reports a query that cannot be sent, as on a closed
+ * client. A Submittable gets the callback passed beside it, then `handleError` on the next tick, so
+ * pg.Query calls its callback or emits 'error' and pg-cursor fails its reads. Otherwise a callback gets
+ * the error on the next tick, or the returned promise rejects.
  */
 function deliverBlocked(
   client: { connection?: unknown },
@@ -62,11 +68,8 @@ function deliverBlocked(
     return config;
   }
 
-  const configCallback =
-    typeof config === "object" && config !== null
-      ? (config as { callback?: unknown }).callback
-      : undefined;
-  const queryCallback = [values, callback, configCallback].find(
+  // pg 8 prefers the third argument, then a function passed as values, then the config's own callback.
+  const queryCallback = [callback, values, configCallback(config)].find(
     (candidate) => typeof candidate === "function",
   );
   if (queryCallback !== undefined) {
@@ -79,7 +82,6 @@ function deliverBlocked(
 /**
  * Judges `Client#query`. Callbacks are bound to the caller's request because pg calls them from the
  * socket's async context, which belongs to the request that opened the pooled connection.
- * NOTE: a `callback` property of a config object is left unbound; only callback arguments are bound.
  */
 function wrapQuery(original: QueryMethod): QueryMethod {
   return function query(
@@ -91,8 +93,10 @@ function wrapQuery(original: QueryMethod): QueryMethod {
     const blocked = inspectSql("pg.query", "postgresql", queryText(config));
     if (blocked !== undefined) return deliverBlocked(this, config, values, callback, blocked);
 
-    // Passing an extra `undefined` is harmless: pg 8 tells the forms apart by type, not by argument count.
-    return original.call(this, config, bindCallback(values), bindCallback(callback));
+    // A config object's own callback is passed bound as the third argument, which pg 8 prefers to it.
+    // An extra `undefined` argument is harmless because pg 8 distinguishes the forms by type, not by count.
+    const ownCallback = typeof values === "function" ? undefined : configCallback(config);
+    return original.call(this, config, bindCallback(values), bindCallback(callback ?? ownCallback));
   };
 }
 

@@ -1,5 +1,6 @@
 import type { RequestContext } from "../context/request-context";
 import { contextStorage, currentContext } from "../context/storage";
+import { failOpen } from "../failsafe";
 import type { ModuleInstrumentation } from "../instrument/module-hooks";
 import { wrapFunction, wrapMethod } from "../instrument/wrap";
 import { inspectSql } from "./sql";
@@ -19,9 +20,10 @@ type Handle = (this: PostgresQuery) => unknown;
 type Factory = (this: unknown, ...args: unknown[]) => unknown;
 
 /**
- * Records the request that runs the query. postgres 3 calls `Query#handle` once, from `then`, `execute`,
- * `cursor` or `forEach` in the caller's async context, but builds the text later, when a connection is
- * free: queued queries are built from another request's socket callbacks.
+ * Records the request that runs the query. postgres 3 calls `Query#handle` from `then`, `execute`,
+ * `cursor` and `forEach`, and only the first call, made in the caller's async context, queues the query.
+ * The text is built later, when a connection is free, so a queued query is built from the socket
+ * callbacks of the request that opened the connection.
  */
 function wrapHandle(original: Handle): Handle {
   return function handle(this: PostgresQuery) {
@@ -34,8 +36,8 @@ function judgeText(query: PostgresQuery, text: unknown) {
   const context = query[requestContextKey];
   if (context === undefined) return undefined;
 
-  // `sql.unsafe(text)` and `sql.file(path)` build untagged queries; every tagged template is tagged,
-  // including those in `sql.begin` and `sql.reserve`, and its text holds any nested `sql.unsafe` fragment.
+  // `sql.unsafe(text)` and `sql.file(path)` build untagged queries. Tagged templates, including those of
+  // `sql.begin` and `sql.reserve`, are tagged, and their text contains any nested `sql.unsafe` fragment.
   const sink = query.tagged === true ? "postgres.sql" : "postgres.unsafe";
   if (currentContext() === context) return inspectSql(sink, "postgresql", text);
   return contextStorage.run(context, () => inspectSql(sink, "postgresql", text));
@@ -66,9 +68,9 @@ function installTextHook(prototype: object): void {
 }
 
 /**
- * Patches the Query class behind an `sql` instance. postgres 3 does not export the class, so a query made
- * by `sql.unsafe("")` shows its prototype; that query is never sent, because postgres sends a query only
- * once it is awaited or executed.
+ * Patches the Query class behind an `sql` instance. postgres 3 does not export the class, so the sink
+ * reads the prototype of a query made by `sql.unsafe("")`. That query is never sent, because postgres
+ * sends a query only once it is awaited or executed.
  */
 function patchQueryClass(sql: unknown): void {
   const unsafe = (sql as { unsafe?: unknown } | undefined)?.unsafe;
@@ -82,15 +84,15 @@ function patchQueryClass(sql: unknown): void {
 function wrapFactory(original: Factory): Factory {
   return function postgres(this: unknown, ...args: unknown[]) {
     const sql = original.apply(this, args);
-    patchQueryClass(sql);
+    failOpen("patch.postgres.Query", undefined, () => patchQueryClass(sql));
     return sql;
   };
 }
 
 /**
  * postgres (porsager) 3 exports a factory that returns the `sql` tag. Tagged templates, `sql.unsafe`,
- * `sql.file`, and the `sql` of `sql.begin` and `sql.reserve` all create the same Query class, patched on
- * the first call of the factory.
+ * `sql.file`, and the `sql` of `sql.begin` and `sql.reserve` all create the same Query class, which is
+ * patched when the factory first runs.
  */
 export const postgres: ModuleInstrumentation = {
   name: "postgres",

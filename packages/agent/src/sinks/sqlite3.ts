@@ -15,7 +15,7 @@ interface Sqlite3Exports {
 /** Database methods whose first argument is SQL text and that return the Database. */
 const databaseSqlMethods = ["run", "get", "all", "each", "map", "exec"] as const;
 
-/** Statement methods that take callbacks; they receive parameter values, never SQL text. */
+/** Statement methods that take callbacks. They receive parameter values, never SQL text. */
 const statementMethods = ["bind", "reset", "run", "get", "all", "each", "map"] as const;
 
 /**
@@ -38,7 +38,7 @@ function reportBlocked(emitter: EventEmitter, args: unknown[], error: Error): vo
 /**
  * Returns a Statement whose preparation was blocked. A Statement that failed to prepare in sqlite3
  * 5.1 reports the error once (prepare callback or 'error' event) and then never calls the callbacks
- * of later calls; this one passes the error to them instead, so that the app can answer the request.
+ * of later calls. This one passes the error to them instead, so that the app can send its response.
  */
 function blockedStatement(
   database: EventEmitter,

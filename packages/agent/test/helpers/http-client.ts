@@ -67,7 +67,10 @@ export class HttpClient {
   }
 
   /** Sends every request with at most `concurrency` in flight; results keep the order of `requests`. */
-  sendAll(requests: readonly HttpRequest[], concurrency = defaultConcurrency): Promise<HttpResponse[]> {
+  sendAll(
+    requests: readonly HttpRequest[],
+    concurrency = defaultConcurrency,
+  ): Promise<HttpResponse[]> {
     return mapConcurrently(requests, concurrency, (request) => this.send(request));
   }
 
@@ -99,6 +102,8 @@ export async function mapConcurrently<T, R>(
 
 /** Builds `path?name=value&…` from pairs; a repeated name gives repeated keys (`?id=a&id=b`). */
 export function withQuery(path: string, pairs: ReadonlyArray<readonly [string, string]>): string {
-  const query = pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join("&");
+  const query = pairs
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .join("&");
   return query === "" ? path : `${path}?${query}`;
 }

@@ -8,7 +8,12 @@ import type { CorpusRoute } from "./sql-corpus";
 import { postgresqlOracles } from "./sql-oracle";
 
 /** The local test server: trust authentication, superuser `postgres`, database `test`. */
-export const adminConnection = { host: "127.0.0.1", port: 5432, user: "postgres", database: "test" };
+export const adminConnection = {
+  host: "127.0.0.1",
+  port: 5432,
+  user: "postgres",
+  database: "test",
+};
 
 /** Directory where the Debian packaging writes the server's stderr log (`logging_collector` off). */
 const serverLogDir = process.env.RAMPART_PG_LOG_DIR ?? "/var/log/postgresql";
@@ -53,9 +58,10 @@ export async function createFixtureDatabase(prefix: string): Promise<FixtureData
   const role = uniqueName(`${prefix}_reader`);
 
   await adminQuery(`CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL)`);
-  await adminQuery(`INSERT INTO ${table} (id, name) SELECT ordinality, name FROM unnest($1::text[]) WITH ORDINALITY AS t(name)`, [
-    fixtureNames,
-  ]);
+  await adminQuery(
+    `INSERT INTO ${table} (id, name) SELECT ordinality, name FROM unnest($1::text[]) WITH ORDINALITY AS t(name)`,
+    [fixtureNames],
+  );
   await adminQuery(`CREATE ROLE ${role} LOGIN`);
   await adminQuery(`GRANT SELECT ON ${table} TO ${role}`);
   await adminQuery(`ALTER ROLE ${role} SET statement_timeout = '200ms'`);
@@ -66,7 +72,10 @@ export async function createFixtureDatabase(prefix: string): Promise<FixtureData
     env: { PGHOST: "127.0.0.1", PGPORT: "5432", PGUSER: role, PGDATABASE: "test", TABLE: table },
     drop: async () => {
       // Sessions of the role may outlive a stopped app for a moment; end them before dropping the role.
-      await adminQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", [role]);
+      await adminQuery(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+        [role],
+      );
       await adminQuery(`DROP TABLE IF EXISTS ${table}`);
       await adminQuery(`DROP ROLE IF EXISTS ${role}`);
     },
@@ -79,7 +88,8 @@ function currentLogFile(): string {
     .filter((name) => name.endsWith(".log"))
     .map((name) => path.join(serverLogDir, name));
   const newest = files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-  if (newest === undefined) throw new Error(`no PostgreSQL log file found in ${serverLogDir}; set RAMPART_PG_LOG_DIR`);
+  if (newest === undefined)
+    throw new Error(`no PostgreSQL log file found in ${serverLogDir}; set RAMPART_PG_LOG_DIR`);
   return newest;
 }
 
@@ -120,11 +130,16 @@ export class ServerLogReader {
  */
 export const postgresqlCorpusRoutes: readonly CorpusRoute[] = [
   { path: "/string", param: "name", oracle: postgresqlOracles.stringLiteral },
-  { path: "/number", param: "id", oracle: postgresqlOracles.numeric },
+  { path: "/number", param: "id", oracle: postgresqlOracles.bareToken },
   { path: "/identifier", param: "column", oracle: postgresqlOracles.quotedIdentifier },
   { path: "/like", param: "q", oracle: postgresqlOracles.stringLiteral },
-  { path: "/in", param: "id", oracle: postgresqlOracles.stringLiteral, leadingPairs: [["id", "alice"]] },
-  { path: "/order", param: "sort", oracle: postgresqlOracles.bareIdentifier },
+  {
+    path: "/in",
+    param: "id",
+    oracle: postgresqlOracles.stringLiteral,
+    leadingPairs: [["id", "alice"]],
+  },
+  { path: "/order", param: "sort", oracle: postgresqlOracles.bareToken },
 ];
 
 /** The routes that bind or escape their input correctly: nothing sent to them may be flagged. */

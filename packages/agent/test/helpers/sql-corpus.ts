@@ -1,5 +1,9 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+
 import type { SecurityEvent } from "../../src/telemetry/security-event";
 import type { RunningApp } from "./app-process";
+import { loadCorpus } from "./corpus";
 import { HttpClient, withQuery, type HttpResponse } from "./http-client";
 import type { TokenOracle } from "./sql-oracle";
 
@@ -25,7 +29,7 @@ export interface CorpusMismatch {
 export interface RouteCounts {
   readonly route: string;
   readonly payloads: number;
-  /** Payloads the oracle says change the statement. */
+  /** Payloads that change the statement, according to the route's oracle. */
   readonly breaking: number;
   /** Breaking payloads that got the expected outcome (403 and event, or monitored event). */
   readonly caught: number;
@@ -41,6 +45,8 @@ export interface CorpusReport {
   readonly wrongEvents: readonly CorpusMismatch[];
   /** Blocked responses whose JSON body does not name the event's id. */
   readonly wrongBodies: readonly CorpusMismatch[];
+  /** Agent log lines about its own failures; the agent then lets calls through unjudged. */
+  readonly internalErrors?: readonly string[];
 }
 
 export interface CorpusRun {
@@ -52,6 +58,12 @@ export interface CorpusRun {
   readonly sink: string;
   /** Prefix of the `# ` summary line. */
   readonly label: string;
+  /**
+   * Sends each route only the payloads that break out according to its oracle. Monitor-mode runs use
+   * it because a block-mode run of the same routes already showed that the other payloads raise no
+   * event.
+   */
+  readonly onlyBreaking?: boolean;
 }
 
 interface SentCase {
@@ -61,12 +73,17 @@ interface SentCase {
   readonly requestId: string;
 }
 
-function eventProblem(event: SecurityEvent, sentCase: SentCase, run: CorpusRun): string | undefined {
+function eventProblem(
+  event: SecurityEvent,
+  sentCase: SentCase,
+  run: CorpusRun,
+): string | undefined {
   const expectedAction = run.mode === "block" ? "blocked" : "monitored";
   const expectedPath = `query.${sentCase.route.param}`;
   if (event.attack_type !== "sql_injection") return `attack_type ${event.attack_type}`;
   if (event.sink !== run.sink) return `sink ${event.sink}, expected ${run.sink}`;
-  if (event.input.path !== expectedPath) return `input path ${event.input.path}, expected ${expectedPath}`;
+  if (event.input.path !== expectedPath)
+    return `input path ${event.input.path}, expected ${expectedPath}`;
   if (event.action !== expectedAction) return `action ${event.action}, expected ${expectedAction}`;
   return undefined;
 }
@@ -84,15 +101,20 @@ function blockedBodyEventId(response: HttpResponse): string | undefined {
  * routes' oracles. Requests carry `x-request-id` so that each event is matched to its request.
  */
 export async function runSqlCorpus(run: CorpusRun): Promise<CorpusReport> {
-  const cases: SentCase[] = run.routes.flatMap((route, routeIndex) =>
+  // Runs against one app must not share request ids, or a later run would match an earlier run's events.
+  const runId = randomBytes(4).toString("hex");
+  const allCases: SentCase[] = run.routes.flatMap((route, routeIndex) =>
     run.payloads.map((payload, payloadIndex) => ({
       route,
       payload,
       breaks: !route.oracle(payload),
-      requestId: `corpus-${routeIndex}-${payloadIndex}`,
+      requestId: `corpus-${runId}-${routeIndex}-${payloadIndex}`,
     })),
   );
+  const cases =
+    run.onlyBreaking === true ? allCases.filter((sentCase) => sentCase.breaks) : allCases;
 
+  const eventsBefore = run.app.events().length;
   const client = new HttpClient(run.app.url);
   const started = Date.now();
   let responses: HttpResponse[];
@@ -111,7 +133,7 @@ export async function runSqlCorpus(run: CorpusRun): Promise<CorpusReport> {
   }
 
   const breakingTotal = cases.filter((sentCase) => sentCase.breaks).length;
-  await run.app.waitForEvents(breakingTotal, 10_000);
+  await run.app.waitForEvents(eventsBefore + breakingTotal, 10_000);
   // Events of requests that should have none (false positives) are not waited for above: give the
   // agent's batched writes a moment to land before reading the final list.
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -123,10 +145,18 @@ export async function runSqlCorpus(run: CorpusRun): Promise<CorpusReport> {
     eventsByRequest.set(event.request.request_id, list);
   }
 
-  const report = classify(run, cases, responses, eventsByRequest);
+  const internalErrors = run.app
+    .stderr()
+    .split("\n")
+    .filter((line) => line.includes('"level":"error"'));
+  const report = { ...classify(run, cases, responses, eventsByRequest), internalErrors };
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const perRoute = report.counts.map((count) => `${count.route} ${count.caught}/${count.breaking} of ${count.payloads}`);
-  console.log(`# ${run.label} (${run.mode}, ${cases.length} requests in ${seconds} s): caught/breaking of sent: ${perRoute.join(", ")}`);
+  const perRoute = report.counts.map(
+    (count) => `${count.route} ${count.caught}/${count.breaking} of ${count.payloads}`,
+  );
+  console.log(
+    `# ${run.label} (${run.mode}, ${cases.length} requests in ${seconds} s): caught/breaking of sent: ${perRoute.join(", ")}`,
+  );
   return report;
 }
 
@@ -135,7 +165,7 @@ function classify(
   cases: readonly SentCase[],
   responses: readonly HttpResponse[],
   eventsByRequest: ReadonlyMap<string, SecurityEvent[]>,
-): CorpusReport {
+): Omit<CorpusReport, "internalErrors"> {
   const missed: CorpusMismatch[] = [];
   const falsePositives: CorpusMismatch[] = [];
   const wrongEvents: CorpusMismatch[] = [];
@@ -154,7 +184,9 @@ function classify(
 
     if (!sentCase.breaks) {
       if (response.status === 403 || events.length > 0) {
-        falsePositives.push(mismatch(events.map((event) => event.reason).join(",") || "403 without event"));
+        falsePositives.push(
+          mismatch(events.map((event) => event.reason).join(",") || "403 without event"),
+        );
       }
       return;
     }
@@ -167,7 +199,8 @@ function classify(
     }
     caughtByRoute.set(sentCase.route.path, (caughtByRoute.get(sentCase.route.path) ?? 0) + 1);
 
-    const problem = events.length > 1 ? `${events.length} events` : eventProblem(event, sentCase, run);
+    const problem =
+      events.length > 1 ? `${events.length} events` : eventProblem(event, sentCase, run);
     if (problem !== undefined) wrongEvents.push(mismatch(problem));
     if (run.mode === "block" && blockedBodyEventId(response) !== event.event_id) {
       wrongBodies.push(mismatch(`body ${response.body.slice(0, 200)}`));
@@ -188,7 +221,43 @@ function classify(
 
 /** Formats the first mismatches for an assertion message. */
 export function describeMismatches(mismatches: readonly CorpusMismatch[], limit = 15): string {
-  const shown = mismatches.slice(0, limit).map((item) => `${item.route} [${item.status}] ${JSON.stringify(item.payload)}: ${item.detail}`);
+  const firstLines = mismatches
+    .slice(0, limit)
+    .map(
+      (item) => `${item.route} [${item.status}] ${JSON.stringify(item.payload)}: ${item.detail}`,
+    );
   const more = mismatches.length > limit ? `\n… and ${mismatches.length - limit} more` : "";
-  return `${mismatches.length} mismatches:\n${shown.join("\n")}${more}`;
+  return `${mismatches.length} mismatches:\n${firstLines.join("\n")}${more}`;
+}
+
+/** Asserts that a corpus run has no mismatch of any kind, one assertion per kind. */
+export function assertNoMismatches(report: CorpusReport): void {
+  assert.deepEqual(report.internalErrors ?? [], [], "the agent reported internal errors");
+  assert.equal(
+    report.missed.length,
+    0,
+    `breaking payloads not caught: ${describeMismatches(report.missed)}`,
+  );
+  assert.equal(
+    report.falsePositives.length,
+    0,
+    `payloads flagged in error: ${describeMismatches(report.falsePositives)}`,
+  );
+  assert.equal(
+    report.wrongEvents.length,
+    0,
+    `events with wrong fields: ${describeMismatches(report.wrongEvents)}`,
+  );
+  assert.equal(
+    report.wrongBodies.length,
+    0,
+    `403 bodies without the event id: ${describeMismatches(report.wrongBodies)}`,
+  );
+}
+
+/** Returns the string payloads of a corpus file (`sqli`, `benign`), skipping JSON-valued entries. */
+export function corpusPayloads(name: string): string[] {
+  return loadCorpus(name).flatMap((entry) =>
+    typeof entry.payload === "string" ? [entry.payload] : [],
+  );
 }

@@ -43,7 +43,7 @@ test("wrapper keeps name, length and static members", () => {
   }
   connect.BigInt = { type: 20 };
 
-  const wrapped = wrapFunction(
+  const wrapped = wrapFunction<(url: string, options: object) => string>(
     connect,
     (original) =>
       function (this: unknown, ...args: [string, object]) {

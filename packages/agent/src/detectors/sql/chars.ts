@@ -14,6 +14,24 @@ export function isHexDigit(code: number): boolean {
   return isDigit(code) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
 }
 
+export function isOctalDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x37;
+}
+
+export function isBinaryDigit(code: number): boolean {
+  return code === 0x30 || code === 0x31;
+}
+
+/** Line feed, which ends `--` and `#` comments in MySQL and SQLite. */
+export function isLineFeed(code: number): boolean {
+  return code === 0x0a;
+}
+
+/** Line feed or carriage return, which end `--` comments in PostgreSQL. */
+export function isLineBreak(code: number): boolean {
+  return code === 0x0a || code === 0x0d;
+}
+
 export function isAsciiLetter(code: number): boolean {
   return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 }

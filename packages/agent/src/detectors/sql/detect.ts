@@ -1,7 +1,7 @@
 import type { Finding, UserInput } from "../types";
 import type { SqlDialect } from "./dialect";
 import { OccurrenceJudge } from "./judge";
-import { tokenizeSql } from "./lexer";
+import { lexSql } from "./lexer";
 import { visitOccurrences } from "./occurrences";
 
 // One-character inputs that can open, close or escape a token. Other single characters, such as `,`, `1` or
@@ -11,10 +11,15 @@ const judgedSingleCharacters = new Set(["'", '"', "`", "\\"]);
 /**
  * Returns the first occurrence of a user input that changes the structure of `query`, or undefined.
  *
- * An occurrence is safe when, ignoring surrounding whitespace, it lies inside one complete string, number,
- * identifier or quoted identifier, inside the body of one complete comment, is one whole comment or
- * placeholder, or is a value list such as `1, 2, 'a'`. Every occurrence of every input is judged.
- * The query is tokenized at most once, and only when some input occurs in it.
+ * Every occurrence of every input is judged, ignoring the whitespace around it. An occurrence is safe when:
+ * - it lies inside one number, placeholder or bare word, such as `DESC` or a column name;
+ * - it lies between the delimiters of one complete literal, quoted identifier or comment;
+ * - it is one whole token of those kinds;
+ * - it consists only of the closing quote of the complete literal around it, as `''` does;
+ * - it is a value list such as `1, -2, 'a'`, or a qualified name such as `users.name`.
+ *
+ * The query is tokenized at most once, and only when some input occurs in it. Empty inputs are skipped, and
+ * so are single characters other than quotes, backticks and backslashes.
  *
  * NOTE: an input that the application escaped is not found, so it is judged safe. That is right for a
  * correctly escaped `O'Brien`, but misses escaping that is wrong for the dialect, such as doubling quotes
@@ -34,7 +39,7 @@ export function detectSqlInjection(
     const firstOffset = query.indexOf(value);
     if (firstOffset < 0) continue;
 
-    judge ??= new OccurrenceJudge(query, tokenizeSql(query, dialect));
+    judge ??= new OccurrenceJudge(query, lexSql(query, dialect));
     const finding = findChangingOccurrence(judge, query, input, firstOffset);
     if (finding !== undefined) return finding;
   }

@@ -1,4 +1,4 @@
-/** SQL dialects that the lexer knows. `mysql` also covers MariaDB. */
+/** SQL dialect of a query. `mysql` also covers MariaDB. */
 export type SqlDialect = "postgresql" | "mysql" | "sqlite";
 
 /** Every supported dialect, in a fixed order, for loops in callers and tests. */

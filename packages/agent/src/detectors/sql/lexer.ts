@@ -1,19 +1,26 @@
 import type { SqlDialect } from "./dialect";
-import { tokenizeMysql } from "./mysql";
+import { lexMysql } from "./mysql";
 import { readPostgresqlToken } from "./postgresql";
 import { readSqliteToken } from "./sqlite";
-import { collectTokens, type SqlToken } from "./tokens";
+import { collectTokens, type TokenBuffer } from "./token-buffer";
+import type { SqlToken } from "./tokens";
 
 /**
- * Splits a query into tokens that cover it exactly and in order. Runs in time linear in the query length and
- * never throws: unterminated strings, quoted identifiers and comments become tokens flagged `unterminated`.
+ * Splits a query into tokens that cover it exactly and in order, in time linear in the query length.
+ * It never throws on any query text. Unterminated strings, quoted identifiers and comments become tokens
+ * flagged `unterminated`.
  */
 export function tokenizeSql(query: string, dialect: SqlDialect): SqlToken[] {
+  return lexSql(query, dialect).toTokens();
+}
+
+/** Splits a query into tokens like `tokenizeSql`, into a compact buffer for the detector. */
+export function lexSql(query: string, dialect: SqlDialect): TokenBuffer {
   switch (dialect) {
     case "postgresql":
       return collectTokens(query, readPostgresqlToken);
     case "mysql":
-      return tokenizeMysql(query);
+      return lexMysql(query);
     case "sqlite":
       return collectTokens(query, readSqliteToken);
     default:

@@ -1,9 +1,20 @@
 // MySQL and MariaDB lexer, with the default sql_mode: `"…"` is a string (no ANSI_QUOTES) and backslash
 // escapes apply (no NO_BACKSLASH_ESCAPES). The rules follow the MySQL 8.4 reference manual, chapters
 // "Literal Values" and "Comments", and MariaDB's "Comment Syntax" page for `/*M!…*/`.
-import { codeSet, isDigit, isHexDigit, isWordPart, isWordStart, skipWhile } from "./chars";
+import {
+  codeSet,
+  isBinaryDigit,
+  isDigit,
+  isHexDigit,
+  isSqlWhitespace,
+  isLineFeed,
+  isWordPart,
+  isWordStart,
+  skipWhile,
+} from "./chars";
 import {
   type QuoteRules,
+  buildOperatorTable,
   matchOperator,
   scanBlockComment,
   scanDecimal,
@@ -12,13 +23,20 @@ import {
   scanQuoted,
   scanWhitespace,
 } from "./scan";
-import { collectTokens, makeDelimitedToken, makeToken, type SqlToken } from "./tokens";
+import { collectTokens, type TokenBuffer } from "./token-buffer";
 
 const SINGLE_QUOTE = 0x27;
 const DOUBLE_QUOTE = 0x22;
 const BACKTICK = 0x60;
+const HASH = 0x23;
+const DOLLAR = 0x24;
+const QUESTION_MARK = 0x3f;
 const DOT = 0x2e;
 const UNDERSCORE = 0x5f;
+// Prefix letters in lower case. `code | 0x20` folds an ASCII upper-case letter onto them.
+const LOWER_B = 0x62;
+const LOWER_N = 0x6e;
+const LOWER_X = 0x78;
 
 // NOTE: under sql_mode NO_BACKSLASH_ESCAPES the server does not treat `\` as an escape, so `'\'` closes there.
 // The lexer cannot see the session's sql_mode and assumes the default.
@@ -29,66 +47,66 @@ const bitStringQuotes: QuoteRules = { backslash: false, doubling: false, nulEnds
 
 // `@` starts user and system variables (`@id`, `@@version`); it is kept as an operator of its own.
 // prettier-ignore
-const operators = [
+const operators = buildOperatorTable([
   "<=>", "->>", "<=", ">=", "<>", "!=", "||", "&&", "<<", ">>", ":=", "->",
   "+", "-", "*", "/", "%", "=", "<", ">", "!", "~", "^", "&", "|", "@",
-];
+]);
 const punctuationCodes = codeSet("(),;.{}:");
 
 /** Splits a MySQL or MariaDB query into tokens. */
-export function tokenizeMysql(query: string): SqlToken[] {
+export function lexMysql(query: string): TokenBuffer {
   // Index of the open token of the executable comment that the lexer is inside, or -1.
   let executableOpen = -1;
 
-  const tokens = collectTokens(query, (text, start, output) => {
-    const token = readToken(text, start, executableOpen >= 0);
+  const out = collectTokens(query, (text, start, buffer) => {
+    readToken(text, start, executableOpen >= 0, buffer);
 
-    if (token.kind === "executable-comment-open") executableOpen = output.length;
-    if (token.kind === "executable-comment-close") executableOpen = -1;
-
-    const inside = executableOpen >= 0 && token.kind !== "executable-comment-open";
-    output.push(inside ? { ...token, inExecutableComment: true } : token);
+    const index = buffer.count - 1;
+    const kind = buffer.kind(index);
+    if (kind === "executable-comment-open") executableOpen = index;
+    else if (kind === "executable-comment-close") executableOpen = -1;
+    else if (executableOpen >= 0) buffer.markInExecutableComment(index);
   });
 
-  const open = tokens[executableOpen];
-  if (open !== undefined) tokens[executableOpen] = { ...open, unterminated: true };
-  return tokens;
+  if (executableOpen >= 0) out.markUnterminated(executableOpen);
+  return out;
 }
 
 /** Reads the token at `start`. Inside an executable comment, `*\/` closes it and `/*` opens an ordinary comment. */
-function readToken(text: string, start: number, inExecutableComment: boolean): SqlToken {
+function readToken(
+  text: string,
+  start: number,
+  inExecutableComment: boolean,
+  out: TokenBuffer,
+): void {
   const code = text.charCodeAt(start);
 
-  const whitespaceEnd = scanWhitespace(text, start);
-  if (whitespaceEnd > start) return makeToken("whitespace", start, whitespaceEnd);
+  if (isSqlWhitespace(code)) return out.push("whitespace", start, scanWhitespace(text, start));
 
   if (inExecutableComment && text.startsWith("*/", start)) {
-    return makeToken("executable-comment-close", start, start + 2);
+    return out.push("executable-comment-close", start, start + 2);
   }
-  if (text.startsWith("/*", start)) return readBlockComment(text, start, inExecutableComment);
-  if (code === 0x23 || isDashDashComment(text, start)) {
-    const end = scanLineComment(text, start, (next) => next === 0x0a);
-    return makeDelimitedToken(
-      "comment",
-      start,
-      code === 0x23 ? 1 : 2,
-      { end, terminated: true },
-      0,
-    );
+  if (text.startsWith("/*", start)) return readBlockComment(text, start, inExecutableComment, out);
+  if (code === HASH || isDashDashComment(text, start)) {
+    const end = scanLineComment(text, start, isLineFeed);
+    return out.pushDelimited("comment", start, code === HASH ? 1 : 2, { end, terminated: true }, 0);
   }
 
-  if (code === SINGLE_QUOTE || code === DOUBLE_QUOTE) return readQuoted(text, start, 1, "string");
-  if (code === BACKTICK) return readQuoted(text, start, 1, "quoted-identifier");
-  if (code === 0x3f) return makeToken("parameter", start, start + 1);
-  if (isDigit(code) || (code === DOT && isDigit(text.charCodeAt(start + 1)))) {
-    return readNumber(text, start);
+  if (code === SINGLE_QUOTE || code === DOUBLE_QUOTE) {
+    return readQuoted(text, start, 1, "string", out);
   }
-  if (isWordStart(code) || code === 0x24) return readPrefixedOrWord(text, start);
+  if (code === BACKTICK) return readQuoted(text, start, 1, "quoted-identifier", out);
+  if (code === QUESTION_MARK) return out.push("parameter", start, start + 1);
+  if (isDigit(code) || (code === DOT && isDigit(text.charCodeAt(start + 1)))) {
+    return readNumber(text, start, out);
+  }
+  if (isWordStart(code) || code === DOLLAR) return readPrefixedOrWord(text, start, out);
+  if (punctuationCodes.has(code) && !text.startsWith(":=", start)) {
+    return out.push("punctuation", start, start + 1);
+  }
 
   const operatorLength = matchOperator(text, start, operators);
-  if (operatorLength > 0) return makeToken("operator", start, start + operatorLength);
-  if (punctuationCodes.has(code)) return makeToken("punctuation", start, start + 1);
-  return makeToken("unknown", start, start + 1);
+  out.push(operatorLength > 0 ? "operator" : "unknown", start, start + Math.max(operatorLength, 1));
 }
 
 /** `--` starts a comment only before whitespace, a control character or the end of input, so `1--1` is `1 - -1`. */
@@ -104,20 +122,25 @@ function isDashDashComment(text: string, start: number): boolean {
  * The server lexes an executable comment's content as code when its version is at least the given one.
  * This lexer treats it as code for every version, which is the stricter reading.
  */
-function readBlockComment(text: string, start: number, inExecutableComment: boolean): SqlToken {
+function readBlockComment(
+  text: string,
+  start: number,
+  inExecutableComment: boolean,
+  out: TokenBuffer,
+): void {
   const markerLength = text.startsWith("/*!", start) ? 3 : text.startsWith("/*M!", start) ? 4 : 0;
   if (markerLength > 0 && !inExecutableComment) {
-    const versionDigits = markerLength === 3 ? 5 : 6;
+    const versionStart = start + markerLength;
+    const maxVersionDigits = markerLength === 3 ? 5 : 6;
     const versionEnd = Math.min(
-      skipWhile(text, start + markerLength, isDigit),
-      start + markerLength + versionDigits,
+      skipWhile(text, versionStart, isDigit),
+      versionStart + maxVersionDigits,
     );
-    return makeToken("executable-comment-open", start, versionEnd);
+    return out.push("executable-comment-open", start, versionEnd);
   }
 
   // MySQL does not nest comments, so the first `*/` ends this one, also inside an executable comment.
-  const scan = scanBlockComment(text, start + 2, false, false);
-  return makeDelimitedToken("comment", start, 2, scan, 2);
+  out.pushDelimited("comment", start, 2, scanBlockComment(text, start + 2, false, false), 2);
 }
 
 /** Reads a quoted token whose opening quote is at `start + prefixLength - 1`. */
@@ -126,46 +149,54 @@ function readQuoted(
   start: number,
   prefixLength: number,
   kind: "string" | "quoted-identifier",
+  out: TokenBuffer,
   rules: QuoteRules = kind === "string" ? stringQuotes : identifierQuotes,
-): SqlToken {
+): void {
   const openQuote = text.charCodeAt(start + prefixLength - 1);
-  const scan = scanQuoted(text, start + prefixLength, openQuote, rules);
-  return makeDelimitedToken(kind, start, prefixLength, scan, 1);
+  out.pushDelimited(
+    kind,
+    start,
+    prefixLength,
+    scanQuoted(text, start + prefixLength, openQuote, rules),
+    1,
+  );
 }
 
 /**
  * Reads `0x1F`, `0b101` or a decimal number. MySQL identifiers may start with digits, so digits followed by
  * identifier characters, as in `1abc` or `0x1G`, form one word. Numbers with a dot or exponent sign do not.
  */
-function readNumber(text: string, start: number): SqlToken {
-  const isBinaryDigit = (code: number) => code === 0x30 || code === 0x31;
-  const prefixed = Math.max(
-    scanPrefixedInteger(text, start, "x", isHexDigit, false),
-    scanPrefixedInteger(text, start, "b", isBinaryDigit, false),
-  );
-  const end = prefixed > 0 ? prefixed : scanDecimal(text, start, false);
-
-  const hasSymbol = /[.+-]/.test(text.slice(start, end));
-  if (!hasSymbol && isWordPart(text.charCodeAt(end))) {
-    return makeToken("word", start, skipWhile(text, end, isWordPart));
+function readNumber(text: string, start: number, out: TokenBuffer): void {
+  let end = -1;
+  if (text.charCodeAt(start) === 0x30) {
+    end = Math.max(
+      scanPrefixedInteger(text, start, "x", isHexDigit, false),
+      scanPrefixedInteger(text, start, "b", isBinaryDigit, false),
+    );
   }
-  return makeToken("number", start, end);
+  if (end < 0) end = scanDecimal(text, start, false);
+
+  const continuesAsWord =
+    isWordPart(text.charCodeAt(end)) && skipWhile(text, start, isWordPart) >= end;
+  if (continuesAsWord) return out.push("word", start, skipWhile(text, end, isWordPart));
+  out.push("number", start, end);
 }
 
 /** Reads `X'…'`, `B'…'`, `N'…'`, an introducer such as `_utf8mb4'…'`, or else a bare word. */
-function readPrefixedOrWord(text: string, start: number): SqlToken {
-  const letter = (text[start] ?? "").toUpperCase();
+function readPrefixedOrWord(text: string, start: number, out: TokenBuffer): void {
+  const letter = text.charCodeAt(start) | 0x20;
   if (text.charCodeAt(start + 1) === SINGLE_QUOTE) {
-    if (letter === "X" || letter === "B")
-      return readQuoted(text, start, 2, "string", bitStringQuotes);
-    if (letter === "N") return readQuoted(text, start, 2, "string");
+    if (letter === LOWER_X || letter === LOWER_B) {
+      return readQuoted(text, start, 2, "string", out, bitStringQuotes);
+    }
+    if (letter === LOWER_N) return readQuoted(text, start, 2, "string", out);
   }
 
   const end = skipWhile(text, start, isWordPart);
   const quote = text.charCodeAt(end);
   const isIntroducer =
     text.charCodeAt(start) === UNDERSCORE && (quote === SINGLE_QUOTE || quote === DOUBLE_QUOTE);
-  if (isIntroducer) return readQuoted(text, start, end - start + 1, "string");
+  if (isIntroducer) return readQuoted(text, start, end - start + 1, "string", out);
 
-  return makeToken("word", start, end);
+  out.push("word", start, end);
 }

@@ -15,7 +15,7 @@ export interface ScanResult {
   readonly terminated: boolean;
 }
 
-/** How a quoted string or identifier escapes its closing quote. */
+/** Escape rules of a quoted string or identifier for its closing quote. */
 export interface QuoteRules {
   /** `\` makes the next code unit part of the content (MySQL strings, PostgreSQL `E'…'`). */
   readonly backslash: boolean;
@@ -100,7 +100,9 @@ export function scanLineComment(
   from: number,
   endsComment: (code: number) => boolean,
 ): number {
-  return skipWhile(text, from, (code) => !endsComment(code));
+  let index = from;
+  while (index < text.length && !endsComment(text.charCodeAt(index))) index++;
+  return index;
 }
 
 export function scanWhitespace(text: string, from: number): number {
@@ -182,11 +184,23 @@ export function scanPrefixedInteger(
   return end > from + 2 ? end : -1;
 }
 
-/** Returns the length of the longest operator in `operators` that starts at `from`, or 0. */
-export function matchOperator(text: string, from: number, operators: readonly string[]): number {
-  let longest = 0;
-  for (const operator of operators) {
-    if (operator.length > longest && text.startsWith(operator, from)) longest = operator.length;
+/** Operators grouped by their first code unit, longest first, for `matchOperator`. */
+export type OperatorTable = ReadonlyMap<number, readonly string[]>;
+
+export function buildOperatorTable(operators: readonly string[]): OperatorTable {
+  const table = new Map<number, string[]>();
+  for (const operator of [...operators].sort((a, b) => b.length - a.length)) {
+    const code = operator.charCodeAt(0);
+    table.set(code, [...(table.get(code) ?? []), operator]);
   }
-  return longest;
+  return table;
+}
+
+/** Returns the length of the longest operator in `table` that starts at `from`, or 0. */
+export function matchOperator(text: string, from: number, table: OperatorTable): number {
+  const candidates = table.get(text.charCodeAt(from)) ?? [];
+  for (const operator of candidates) {
+    if (text.startsWith(operator, from)) return operator.length;
+  }
+  return 0;
 }

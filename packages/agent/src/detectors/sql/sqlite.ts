@@ -1,8 +1,17 @@
 // SQLite lexer. It follows the SQLite 3.46 documentation ("SQL Language Expressions", "SQLite Keywords") and the
 // behaviour of its tokenizer, which stops at the first NUL: text after a NUL is never parsed.
-import { codeSet, isDigit, isHexDigit, isWordPart, isWordStart, skipWhile } from "./chars";
+import {
+  codeSet,
+  isDigit,
+  isHexDigit,
+  isSqlWhitespace,
+  isWordPart,
+  isWordStart,
+  skipWhile,
+} from "./chars";
 import {
   type QuoteRules,
+  buildOperatorTable,
   matchOperator,
   scanBlockComment,
   scanDecimal,
@@ -11,7 +20,7 @@ import {
   scanQuoted,
   scanWhitespace,
 } from "./scan";
-import { makeDelimitedToken, makeToken, type SqlToken } from "./tokens";
+import type { TokenBuffer } from "./token-buffer";
 
 const SINGLE_QUOTE = 0x27;
 const DOUBLE_QUOTE = 0x22;
@@ -21,65 +30,72 @@ const CLOSE_BRACKET = 0x5d;
 const QUESTION_MARK = 0x3f;
 const DOT = 0x2e;
 const NUL = 0x00;
+// `code | 0x20` folds an ASCII upper-case letter onto its lower case.
+const LOWER_X = 0x78;
 
 const doublingQuotes: QuoteRules = { backslash: false, doubling: true, nulEndsInput: true };
 // `[…]` identifiers and `X'…'` blobs have no escape for their closing character.
 const plainQuotes: QuoteRules = { backslash: false, doubling: false, nulEndsInput: true };
 
 // prettier-ignore
-const operators = [
+const operators = buildOperatorTable([
   "->>", "||", "<=", ">=", "==", "!=", "<>", "<<", ">>", "->",
   "+", "-", "*", "/", "%", "=", "<", ">", "&", "|", "~",
-];
+]);
 const punctuationCodes = codeSet("(),;.");
 // `:name`, `@name` and `$name` parameters.
 const namedParameterCodes = codeSet(":@$");
 
 /** Appends the SQLite token that starts at `start`. */
-export function readSqliteToken(text: string, start: number, tokens: SqlToken[]): void {
-  tokens.push(readToken(text, start));
-}
-
-function readToken(text: string, start: number): SqlToken {
+export function readSqliteToken(text: string, start: number, out: TokenBuffer): void {
   const code = text.charCodeAt(start);
 
-  const whitespaceEnd = scanWhitespace(text, start);
-  if (whitespaceEnd > start) return makeToken("whitespace", start, whitespaceEnd);
+  if (isSqlWhitespace(code)) return out.push("whitespace", start, scanWhitespace(text, start));
 
   if (text.startsWith("--", start)) {
-    const end = scanLineComment(text, start, (next) => next === 0x0a || next === NUL);
-    return makeDelimitedToken("comment", start, 2, { end, terminated: true }, 0);
+    const end = scanLineComment(text, start, isLineFeedOrNul);
+    return out.pushDelimited("comment", start, 2, { end, terminated: true }, 0);
   }
   if (text.startsWith("/*", start)) {
-    const scan = scanBlockComment(text, start + 2, false, true);
-    return makeDelimitedToken("comment", start, 2, scan, 2);
+    return out.pushDelimited(
+      "comment",
+      start,
+      2,
+      scanBlockComment(text, start + 2, false, true),
+      2,
+    );
   }
 
-  if (code === SINGLE_QUOTE)
-    return readQuoted(text, start, 1, "string", SINGLE_QUOTE, doublingQuotes);
+  if (code === SINGLE_QUOTE) {
+    return readQuoted(text, start, 1, "string", SINGLE_QUOTE, doublingQuotes, out);
+  }
   if (code === DOUBLE_QUOTE || code === BACKTICK) {
-    return readQuoted(text, start, 1, "quoted-identifier", code, doublingQuotes);
+    return readQuoted(text, start, 1, "quoted-identifier", code, doublingQuotes, out);
   }
   if (code === OPEN_BRACKET) {
-    return readQuoted(text, start, 1, "quoted-identifier", CLOSE_BRACKET, plainQuotes);
+    return readQuoted(text, start, 1, "quoted-identifier", CLOSE_BRACKET, plainQuotes, out);
   }
-  if ((code === 0x58 || code === 0x78) && text.charCodeAt(start + 1) === SINGLE_QUOTE) {
-    return readQuoted(text, start, 2, "string", SINGLE_QUOTE, plainQuotes);
+  if ((code | 0x20) === LOWER_X && text.charCodeAt(start + 1) === SINGLE_QUOTE) {
+    return readQuoted(text, start, 2, "string", SINGLE_QUOTE, plainQuotes, out);
   }
 
   if (isDigit(code) || (code === DOT && isDigit(text.charCodeAt(start + 1)))) {
     const hexEnd = scanPrefixedInteger(text, start, "x", isHexDigit, true);
-    return makeToken("number", start, hexEnd > 0 ? hexEnd : scanDecimal(text, start, true));
+    return out.push("number", start, hexEnd > 0 ? hexEnd : scanDecimal(text, start, true));
   }
-  if (code === QUESTION_MARK)
-    return makeToken("parameter", start, skipWhile(text, start + 1, isDigit));
-  if (namedParameterCodes.has(code)) return readNamedParameter(text, start);
-  if (isWordStart(code)) return makeToken("word", start, skipWhile(text, start, isWordPart));
+  if (code === QUESTION_MARK) {
+    return out.push("parameter", start, skipWhile(text, start + 1, isDigit));
+  }
+  if (namedParameterCodes.has(code)) return readNamedParameter(text, start, out);
+  if (isWordStart(code)) return out.push("word", start, skipWhile(text, start, isWordPart));
+  if (punctuationCodes.has(code)) return out.push("punctuation", start, start + 1);
 
   const operatorLength = matchOperator(text, start, operators);
-  if (operatorLength > 0) return makeToken("operator", start, start + operatorLength);
-  if (punctuationCodes.has(code)) return makeToken("punctuation", start, start + 1);
-  return makeToken("unknown", start, start + 1);
+  out.push(operatorLength > 0 ? "operator" : "unknown", start, start + Math.max(operatorLength, 1));
+}
+
+function isLineFeedOrNul(code: number): boolean {
+  return code === 0x0a || code === NUL;
 }
 
 /** Reads a quoted token whose opening character is at `start + prefixLength - 1`. */
@@ -90,16 +106,22 @@ function readQuoted(
   kind: "string" | "quoted-identifier",
   closeQuote: number,
   rules: QuoteRules,
-): SqlToken {
-  const scan = scanQuoted(text, start + prefixLength, closeQuote, rules);
-  return makeDelimitedToken(kind, start, prefixLength, scan, 1);
+  out: TokenBuffer,
+): void {
+  out.pushDelimited(
+    kind,
+    start,
+    prefixLength,
+    scanQuoted(text, start + prefixLength, closeQuote, rules),
+    1,
+  );
 }
 
 /**
  * Reads `:name`, `@name` or `$name`. Tcl-style names may contain `::`, as in `$ns::var`.
  * A sigil without a name is an unknown token, which SQLite rejects.
  */
-function readNamedParameter(text: string, start: number): SqlToken {
+function readNamedParameter(text: string, start: number, out: TokenBuffer): void {
   let end = start + 1;
   while (end < text.length) {
     if (isWordPart(text.charCodeAt(end))) end++;
@@ -107,9 +129,7 @@ function readNamedParameter(text: string, start: number): SqlToken {
       end += 2;
     else break;
   }
-  return makeToken(
-    end > start + 1 ? "parameter" : "unknown",
-    start,
-    end > start + 1 ? end : start + 1,
-  );
+
+  if (end > start + 1) out.push("parameter", start, end);
+  else out.push("unknown", start, start + 1);
 }

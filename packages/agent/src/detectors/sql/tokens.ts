@@ -1,5 +1,3 @@
-import type { ScanResult } from "./scan";
-
 /**
  * Kind of a lexical token.
  *
@@ -38,59 +36,11 @@ export interface SqlToken {
    */
   readonly contentStart: number;
   readonly contentEnd: number;
-  /** Set on a string, quoted identifier, block comment or executable comment that reaches the end of input unclosed. */
+  /**
+   * Set on a string, quoted identifier, block comment or executable comment that the input never closes.
+   * In SQLite a NUL ends the statement text, so a literal that contains one is unterminated there.
+   */
   readonly unterminated?: true;
   /** Set on tokens between a MySQL executable comment's open and close tokens. */
   readonly inExecutableComment?: true;
-}
-
-/**
- * Appends the token, or tokens, that start at `start` to `tokens`. A reader appends more than one token only
- * where reading them together keeps the lexer linear, and the first one must start at `start`.
- */
-export type TokenReader = (text: string, start: number, tokens: SqlToken[]) => void;
-
-/** Returns a token without delimiters, whose content is the whole token. */
-export function makeToken(kind: SqlTokenKind, start: number, end: number): SqlToken {
-  return { kind, start, end, contentStart: start, contentEnd: end };
-}
-
-/**
- * Returns a string, quoted identifier or comment token that opens with `openerLength` code units at `start`
- * and ends where `scan` ended. When the scan found the closing delimiter, its last `closerLength` code units
- * are that delimiter.
- */
-export function makeDelimitedToken(
-  kind: SqlTokenKind,
-  start: number,
-  openerLength: number,
-  scan: ScanResult,
-  closerLength: number,
-): SqlToken {
-  const contentStart = Math.min(start + openerLength, scan.end);
-  if (!scan.terminated) {
-    return { kind, start, end: scan.end, contentStart, contentEnd: scan.end, unterminated: true };
-  }
-  return { kind, start, end: scan.end, contentStart, contentEnd: scan.end - closerLength };
-}
-
-/** Splits `text` into consecutive tokens with `read`, so their offsets cover the text exactly and in order. */
-export function collectTokens(text: string, read: TokenReader): SqlToken[] {
-  const tokens: SqlToken[] = [];
-  let offset = 0;
-  while (offset < text.length) {
-    const count = tokens.length;
-    read(text, offset, tokens);
-
-    // Every reader advances by construction. This guard only keeps a reader bug from hanging the
-    // application's query call in an endless loop.
-    const last = tokens[tokens.length - 1];
-    if (tokens.length === count || last === undefined || last.end <= offset) {
-      tokens.length = count;
-      tokens.push(makeToken("unknown", offset, offset + 1));
-    }
-
-    offset = tokens[tokens.length - 1]?.end ?? text.length;
-  }
-  return tokens;
 }

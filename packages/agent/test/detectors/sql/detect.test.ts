@@ -34,7 +34,12 @@ function assertSafe(query: string, dialect: SqlDialect, ...values: string[]): vo
 describe("detector: attacks in every dialect", () => {
   for (const dialect of sqlDialects) {
     test(`${dialect} string literal breakout`, () => {
-      assertAttack("SELECT * FROM users WHERE name = '' OR '1'='1'", dialect, "' OR '1'='1", "spans-tokens");
+      assertAttack(
+        "SELECT * FROM users WHERE name = '' OR '1'='1'",
+        dialect,
+        "' OR '1'='1",
+        "spans-tokens",
+      );
     });
 
     test(`${dialect} number tautology`, () => {
@@ -61,7 +66,12 @@ describe("detector: attacks in every dialect", () => {
     });
 
     test(`${dialect} stacked query`, () => {
-      assertAttack("SELECT * FROM users WHERE id = 1; DROP TABLE users", dialect, "1; DROP TABLE users", "spans-tokens");
+      assertAttack(
+        "SELECT * FROM users WHERE id = 1; DROP TABLE users",
+        dialect,
+        "1; DROP TABLE users",
+        "spans-tokens",
+      );
     });
 
     test(`${dialect} unterminated quote`, () => {
@@ -82,7 +92,16 @@ describe("detector: attacks in every dialect", () => {
     test(`${dialect} input closes literal before whitespace`, () => {
       // Trimming the trailing space leaves `x'` inside `'x'`, but the application's closing quote now opens
       // a new literal.
-      assertAttack("SELECT * FROM t WHERE a = 'x' ' AND b = 'c'", dialect, "x' ", "quote-delimiter");
+      assertAttack(
+        "SELECT * FROM t WHERE a = 'x' ' AND b = 'c'",
+        dialect,
+        "x' ",
+        "quote-delimiter",
+      );
+    });
+
+    test(`${dialect} quote and space before application quote`, () => {
+      assertAttack("SELECT * FROM t WHERE b = '' '", dialect, "' ", "quote-delimiter");
     });
 
     test(`${dialect} input opens literal closed by application`, () => {
@@ -154,7 +173,12 @@ describe("detector: backslashes by dialect", () => {
   });
 
   test("two inputs: same query is benign in postgresql", () => {
-    assertSafe("SELECT * FROM t WHERE a = '\\' AND b = ' OR 1=1 -- '", "postgresql", "\\", " OR 1=1 -- ");
+    assertSafe(
+      "SELECT * FROM t WHERE a = '\\' AND b = ' OR 1=1 -- '",
+      "postgresql",
+      "\\",
+      " OR 1=1 -- ",
+    );
   });
 
   test("escape string in postgresql", () => {
@@ -163,15 +187,47 @@ describe("detector: backslashes by dialect", () => {
   });
 });
 
+describe("detector: NUL characters", () => {
+  test("sqlite stops reading at NUL", () => {
+    assertAttack(
+      "SELECT * FROM t WHERE name = 'a\0b' AND owner = 5",
+      "sqlite",
+      "a\0b",
+      "unterminated-token",
+    );
+  });
+
+  test("NUL stays inside postgresql and mysql literals", () => {
+    assertSafe("SELECT * FROM t WHERE name = 'a\0b' AND owner = 5", "postgresql", "a\0b");
+    assertSafe("SELECT * FROM t WHERE name = 'a\0b' AND owner = 5", "mysql", "a\0b");
+  });
+
+  test("NUL after a number", () => {
+    for (const dialect of sqlDialects) {
+      assertAttack("SELECT * FROM t WHERE id = 1\0 AND owner = 5", dialect, "1\0", "spans-tokens");
+    }
+  });
+});
+
 describe("detector: mysql executable comments", () => {
   test("union inside executable comment", () => {
     const query = "SELECT * FROM t WHERE id = 1 /*!50000 UNION SELECT password FROM users */";
-    assertAttack(query, "mysql", "1 /*!50000 UNION SELECT password FROM users */", "executable-comment");
+    assertAttack(
+      query,
+      "mysql",
+      "1 /*!50000 UNION SELECT password FROM users */",
+      "executable-comment",
+    );
   });
 
   test("same text is a comment in postgresql", () => {
     const query = "SELECT * FROM t WHERE id = 1 /*!50000 UNION SELECT password FROM users */";
-    assertAttack(query, "postgresql", "1 /*!50000 UNION SELECT password FROM users */", "spans-tokens");
+    assertAttack(
+      query,
+      "postgresql",
+      "1 /*!50000 UNION SELECT password FROM users */",
+      "spans-tokens",
+    );
   });
 
   test("value list inside executable comment", () => {
@@ -236,7 +292,11 @@ describe("detector: benign inputs", () => {
     });
 
     test(`${dialect} input inside application literal`, () => {
-      assertSafe("SELECT * FROM t WHERE note = 'open or closed' AND id = 5", dialect, "open or closed");
+      assertSafe(
+        "SELECT * FROM t WHERE note = 'open or closed' AND id = 5",
+        dialect,
+        "open or closed",
+      );
     });
 
     test(`${dialect} input absent`, () => {
@@ -260,6 +320,15 @@ describe("detector: benign inputs", () => {
       assertSafe("SELECT 1 -- note", dialect, "-- note");
     });
 
+    test(`${dialect} qualified sort column`, () => {
+      assertSafe("SELECT * FROM users u ORDER BY u.created_at DESC", dialect, "u.created_at");
+    });
+
+    test(`${dialect} qualified name with a call`, () => {
+      const query = "SELECT * FROM users ORDER BY pg_catalog.pg_sleep(5)";
+      assertAttack(query, dialect, "pg_catalog.pg_sleep(5)", "spans-tokens");
+    });
+
     test(`${dialect} substring of a word`, () => {
       assertSafe("SELECT username FROM users", dialect, "name");
     });
@@ -277,8 +346,10 @@ describe("detector: benign inputs", () => {
     assertSafe("SELECT * FROM users WHERE name = $1", "postgresql", "$1");
   });
 
-  test("partial placeholder", () => {
-    assertAttack("SELECT * FROM users WHERE name = $12", "postgresql", "$1", "non-value-token");
+  test("input inside a larger placeholder", () => {
+    const query = "INSERT INTO t VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+    assertSafe(query, "postgresql", "$1", "12");
+    assertSafe("SELECT * FROM users WHERE name = :name", "sqlite", "name");
   });
 
   test("whitespace between sign and number", () => {

@@ -262,7 +262,13 @@ describe("postgresql lexer: offsets", () => {
   test("whitespace tokens and offsets", () => {
     const tokens = tokenizeSql("a  'b'", "postgresql");
     assert.deepEqual(
-      tokens.map((token) => [token.kind, token.start, token.end, token.contentStart, token.contentEnd]),
+      tokens.map((token) => [
+        token.kind,
+        token.start,
+        token.end,
+        token.contentStart,
+        token.contentEnd,
+      ]),
       [
         ["word", 0, 1, 0, 1],
         ["whitespace", 1, 3, 1, 3],

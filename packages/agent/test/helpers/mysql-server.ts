@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+
+import mysql from "mysql2/promise";
+
+import type { RunningApp } from "./app-process";
+import { withQuery } from "./http-client";
+import type { CorpusRoute } from "./sql-corpus";
+import { mysqlOracles, type TokenOracle } from "./sql-oracle";
+
+/** The local MariaDB test server: user root without a password over TCP. */
+export const adminSettings = { host: "127.0.0.1", port: 3306, user: "root" };
+
+/** Names of the rows of every fixture table `items`, ids 1 to 4. */
+export const fixtureNames = ["alice", "bob", "O'Brien", "carol"] as const;
+
+/** Runs statements as root on a fresh connection; `values` fill `?` placeholders. */
+export async function adminQuery(sql: string, values: unknown[] = []): Promise<unknown> {
+  const connection = await mysql.createConnection(adminSettings);
+  try {
+    const [rows] = await connection.query(sql, values);
+    return rows;
+  } finally {
+    await connection.end();
+  }
+}
+
+/** A database of its own for one test file, and a user that may only read it. */
+export interface FixtureDatabase {
+  readonly database: string;
+  readonly user: string;
+  /** Environment for a fixture app: DB_HOST, DB_PORT, DB_USER, DB_NAME. */
+  readonly env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates a database `rampart_<prefix>_<hex>` holding `items (id, name)` and a user of the same name
+ * with SELECT on it and a 0.1 s `max_statement_time`. No payload an app runs can then change the rows
+ * or write files, and time-based payloads end quickly. The user may also INSERT into `notes`,
+ * which only batch-insert routes use. Each test file gets its own database, so that files can run two
+ * at a time against the one server.
+ */
+export async function createFixtureDatabase(prefix: string): Promise<FixtureDatabase> {
+  const name = `rampart_${prefix}_${randomBytes(5).toString("hex")}`;
+
+  await adminQuery(`CREATE DATABASE ${name}`);
+  await adminQuery(`CREATE TABLE ${name}.items (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL)`);
+  await adminQuery(`INSERT INTO ${name}.items (id, name) VALUES ?`, [
+    fixtureNames.map((itemName, index) => [index + 1, itemName]),
+  ]);
+  await adminQuery(
+    `CREATE TABLE ${name}.notes (id INT AUTO_INCREMENT PRIMARY KEY, label VARCHAR(40), name VARCHAR(200))`,
+  );
+  await adminQuery(`CREATE USER '${name}'@'%' WITH MAX_STATEMENT_TIME 0.1`);
+  await adminQuery(`GRANT SELECT ON ${name}.* TO '${name}'@'%'`);
+  await adminQuery(`GRANT INSERT ON ${name}.notes TO '${name}'@'%'`);
+
+  return {
+    database: name,
+    user: name,
+    env: {
+      DB_HOST: adminSettings.host,
+      DB_PORT: String(adminSettings.port),
+      DB_USER: name,
+      DB_NAME: name,
+    },
+    drop: async () => {
+      await adminQuery(`DROP USER IF EXISTS '${name}'@'%'`);
+      await adminQuery(`DROP DATABASE IF EXISTS ${name}`);
+    },
+  };
+}
+
+/**
+ * Returns the statements that the server received and that contain `text`, read from the general
+ * query log. Turns the log on (to the mysql.general_log table) while `action` runs, then restores the
+ * previous settings. Another test file may switch the log off meanwhile, so callers also look for a
+ * statement that must be there and repeat when it is missing.
+ */
+export async function loggedStatements(
+  action: () => Promise<void>,
+  text: string,
+): Promise<string[]> {
+  const [settings] = (await adminQuery(
+    "SELECT @@GLOBAL.general_log AS enabled, @@GLOBAL.log_output AS output",
+  )) as Array<{
+    enabled: number;
+    output: string;
+  }>;
+  const started = new Date();
+
+  await adminQuery("SET GLOBAL log_output = 'TABLE', general_log = 1");
+  try {
+    await action();
+  } finally {
+    await adminQuery("SET GLOBAL general_log = ?, log_output = ?", [
+      settings?.enabled ?? 0,
+      settings?.output ?? "FILE",
+    ]);
+  }
+
+  const rows = (await adminQuery(
+    "SELECT CONVERT(argument USING utf8mb4) AS statement FROM mysql.general_log WHERE event_time >= ? AND argument LIKE ?",
+    [started, `%${text}%`],
+  )) as Array<{ statement: string }>;
+  return rows.map((row) => row.statement);
+}
+
+/**
+ * Sends an attack carrying a unique marker to `path` (a route that puts `name` into a string literal)
+ * and checks the general query log: the blocked statement never reached the server. A harmless
+ * request with a second marker must appear in the log, which proves that the log was on. When another
+ * test file switched the log off meanwhile, the check is repeated.
+ */
+export async function assertBlockedQueryNotLogged(app: RunningApp, path: string): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const marker = `rampart_marker_${randomBytes(6).toString("hex")}`;
+    const control = `rampart_control_${randomBytes(6).toString("hex")}`;
+    let statuses: number[] = [];
+
+    const statements = await loggedStatements(async () => {
+      const blocked = await fetch(
+        `${app.url}${withQuery(path, [["name", `${marker}' OR 'a'='a`]])}`,
+      );
+      const allowed = await fetch(`${app.url}${withQuery(path, [["name", control]])}`);
+      statuses = [blocked.status, allowed.status];
+    }, "rampart_");
+    if (!statements.some((statement) => statement.includes(control))) continue;
+
+    assert.deepEqual(statuses, [403, 200]);
+    assert.deepEqual(
+      statements.filter((statement) => statement.includes(marker)),
+      [],
+      "the blocked statement is not in the general query log",
+    );
+    return;
+  }
+  assert.fail("the general query log never recorded the control query");
+}
+
+/**
+ * Inside `'%…%'`. The route's own `%` follows the payload, so a trailing backslash escapes that `%`
+ * (MySQL keeps `\%` as two characters for LIKE) and the closing quote still ends the literal.
+ */
+const likePattern: TokenOracle = (payload) => mysqlOracles.stringLiteral(`%${payload}%`);
+
+/**
+ * The vulnerable routes of every MySQL-family corpus app, with the oracle for the position each puts
+ * its input into. /number and /order put it at the end of the query, where the bare-token oracle
+ * applies. /in sends `alice` as the first list item, then the payload.
+ */
+export const mysqlCorpusRoutes: readonly CorpusRoute[] = [
+  { path: "/string", param: "name", oracle: mysqlOracles.stringLiteral },
+  { path: "/string-dq", param: "name", oracle: mysqlOracles.doubleQuotedLiteral },
+  { path: "/number", param: "id", oracle: mysqlOracles.bareToken },
+  { path: "/identifier", param: "column", oracle: mysqlOracles.quotedIdentifier },
+  { path: "/like", param: "q", oracle: likePattern },
+  { path: "/in", param: "id", oracle: mysqlOracles.stringLiteral, leadingPairs: [["id", "alice"]] },
+  { path: "/order", param: "sort", oracle: mysqlOracles.bareToken },
+];
+
+/** Routes that bind or escape their input with the driver's own functions: nothing sent there may be flagged. */
+export const mysqlSafeRoutes: readonly CorpusRoute[] = [
+  { path: "/param", param: "name", oracle: () => true },
+  { path: "/escaped", param: "name", oracle: () => true },
+];

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import Database from "better-sqlite3";
+
+import type { RunningApp } from "./app-process";
+import { withQuery } from "./http-client";
+import type { CorpusRoute } from "./sql-corpus";
+import { sqliteOracles } from "./sql-oracle";
+
+/** Names of the rows of every fixture table `items`, ids 1 to 4. */
+export const fixtureNames = ["alice", "bob", "O'Brien", "carol"] as const;
+
+/** A SQLite database file in a temporary directory of its own, with the file an app traces into. */
+export interface FixtureFile {
+  readonly file: string;
+  /** Where the app appends each statement that SQLite runs (sqlite3's 'trace' event, better-sqlite3's `verbose`). */
+  readonly traceFile: string;
+  /** Environment for a fixture app: SQLITE_FILE and TRACE_FILE. */
+  readonly env: Record<string, string>;
+  remove(): void;
+}
+
+/** Creates `items (id, name)` with the fixture rows, and `notes` for routes that insert. */
+export function createFixtureFile(): FixtureFile {
+  const directory = mkdtempSync(path.join(tmpdir(), "rampart-sqlite-"));
+  const file = path.join(directory, "fixture.db");
+  const traceFile = path.join(directory, "trace.log");
+
+  const database = new Database(file);
+  try {
+    database.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
+    database.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, label TEXT, name TEXT)");
+    const insert = database.prepare("INSERT INTO items (id, name) VALUES (?, ?)");
+    fixtureNames.forEach((name, index) => insert.run(index + 1, name));
+  } finally {
+    database.close();
+  }
+
+  return {
+    file,
+    traceFile,
+    env: { SQLITE_FILE: file, TRACE_FILE: traceFile },
+    remove: () => rmSync(directory, { recursive: true, force: true }),
+  };
+}
+
+function tracedStatements(traceFile: string): string {
+  try {
+    return readFileSync(traceFile, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Sends an attack with a unique marker to `path` (a route that puts `name` into a string literal),
+ * then a harmless request with a second marker, and reads the app's trace of the statements SQLite
+ * ran: the control statement is there, the blocked one is not.
+ */
+export async function assertBlockedQueryNotTraced(
+  app: RunningApp,
+  fixture: FixtureFile,
+  path: string,
+) {
+  const marker = `rampart_marker_${randomBytes(6).toString("hex")}`;
+  const control = `rampart_control_${randomBytes(6).toString("hex")}`;
+
+  const blocked = await fetch(`${app.url}${withQuery(path, [["name", `${marker}' OR 'a'='a`]])}`);
+  const allowed = await fetch(`${app.url}${withQuery(path, [["name", control]])}`);
+  assert.equal(blocked.status, 403);
+  assert.equal(allowed.status, 200);
+
+  // sqlite3 emits 'trace' from its worker thread, so the line may land just after the response.
+  const deadline = Date.now() + 2_000;
+  let trace = tracedStatements(fixture.traceFile);
+  while (!trace.includes(control) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    trace = tracedStatements(fixture.traceFile);
+  }
+  assert.ok(trace.includes(control), "the trace recorded the harmless statement");
+  assert.ok(!trace.includes(marker), "the blocked statement never ran");
+}
+
+/**
+ * The vulnerable routes of the SQLite corpus apps, with the oracle for the position each puts its
+ * input into. /number and /order put it at the end of the query, where the bare-token oracle applies.
+ */
+export const sqliteCorpusRoutes: readonly CorpusRoute[] = [
+  { path: "/string", param: "name", oracle: sqliteOracles.stringLiteral },
+  { path: "/number", param: "id", oracle: sqliteOracles.bareToken },
+  { path: "/identifier", param: "column", oracle: sqliteOracles.quotedIdentifier },
+  { path: "/like", param: "q", oracle: sqliteOracles.stringLiteral },
+  {
+    path: "/in",
+    param: "id",
+    oracle: sqliteOracles.stringLiteral,
+    leadingPairs: [["id", "alice"]],
+  },
+  { path: "/order", param: "sort", oracle: sqliteOracles.bareToken },
+];
+
+/** Routes that bind the input or quote it by SQLite's rule (quotes doubled): nothing sent there may be flagged. */
+export const sqliteSafeRoutes: readonly CorpusRoute[] = [
+  { path: "/param", param: "name", oracle: () => true },
+  { path: "/escaped", param: "name", oracle: () => true },
+];
