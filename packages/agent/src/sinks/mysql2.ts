@@ -43,11 +43,11 @@ function sqlText(sql: unknown): unknown {
 }
 
 /**
- * Fails a blocked call the way a mysql2 3.x command fails on an error packet (`Command#execute`):
+ * Fails a blocked call the way a mysql2 3.25 command fails on an error packet (`Command#execute`):
  * `onResult(error)` when it has a callback, else an 'error' event, then 'end', which pools wait for to
  * release the connection. The command is never added to the connection, so nothing reaches the server.
- * An 'error' event with no listener is skipped: Node would raise it as an uncaught exception and a
- * blocked request would end the process.
+ * An 'error' event with no listener is skipped, because Node would raise it as an uncaught exception
+ * and a blocked request would end the process.
  */
 function failCommand(command: Command, error: Error): Command {
   process.nextTick(() => {
@@ -60,7 +60,7 @@ function failCommand(command: Command, error: Error): Command {
 
 /**
  * Wraps `query`, `execute` or `prepare` of mysql2's base connection. A blocked call returns an inert
- * Query command that reports the error (mysql2 3.x types declare `Query` as the return type of `query`
+ * Query command that reports the error (mysql2 3.25 types declare `Query` as the return type of `query`
  * and `execute`). Callbacks are bound to the caller's request because mysql2 calls them from the
  * socket's async context, which belongs to the request that opened the connection.
  */

@@ -19,10 +19,12 @@ const databaseSqlMethods = ["run", "get", "all", "each", "map", "exec"] as const
 const statementMethods = ["bind", "reset", "run", "get", "all", "each", "map"] as const;
 
 /**
- * Reports a blocked call's error as sqlite3 5 reports a failed statement: to the last function
- * argument (for `each(sql, row, complete)` that is `complete`), else as an 'error' event. The event is
- * skipped when nothing listens, because Node would raise it as an uncaught exception and a blocked
- * request would end the process.
+ * Reports a blocked call's error as sqlite3 5.1 reports a failed statement: to the last function
+ * argument (for `each(sql, row, complete)` that is `complete`), else as an 'error' event. sqlite3
+ * emits a failed `exec` on the Database and a failed `run`, `get` or `all` on an internal Statement
+ * that the app cannot reach, so the error goes to the Database in both cases. The event is skipped when
+ * nothing listens, because Node would raise it as an uncaught exception and a blocked request would
+ * end the process.
  */
 function reportBlocked(emitter: EventEmitter, args: unknown[], error: Error): void {
   const index = callbackIndex(args);
