@@ -15,8 +15,8 @@ const clockTicksPerSecond = readClockTicks();
  * errored, because such a run measures something other than the route.
  */
 export async function measure(url, { connections, durationSeconds, pid }) {
-  // autocannon's own histogram stores whole milliseconds, too coarse for a route that answers in
-  // about 1 ms, so every latency (a float in ms) is also kept here.
+  // autocannon's own histogram stores whole milliseconds, too coarse for latencies of a few
+  // milliseconds, so every latency (a float in ms) is also kept here.
   const latencies = [];
   const instance = autocannon({ url, connections, duration: durationSeconds, pipelining: 1 });
   instance.on("response", (_client, _statusCode, _bytes, responseTime) =>
@@ -82,7 +82,6 @@ function percentile(sorted, fraction) {
   return sorted[rank - 1];
 }
 
-/** Returns the median of numbers. */
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

@@ -32,7 +32,7 @@ const scenarios = [
 // that each side runs the configuration that the figures claim.
 const probePath = "/users?name=x'%20OR%20'1'%3D'1";
 
-// Figures taken from every load run; cpuMsPerRequest is the app process's CPU time per request.
+// Figures taken from every load run. cpuMsPerRequest is the app process's CPU time per request.
 const metrics = ["requestsPerSecond", "p50Ms", "p99Ms", "cpuMsPerRequest"];
 
 const usage = `Usage: node run.mjs [options]
@@ -45,6 +45,15 @@ const usage = `Usage: node run.mjs [options]
 
 const options = readOptions();
 const sides = [];
+
+// The "exit" handler of start-app.mjs does not run when a signal ends this process.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, async () => {
+    console.error(`\nBenchmark interrupted by ${signal}`);
+    await Promise.all(sides.map((side) => side.app.stop()));
+    process.exit(1);
+  });
+}
 
 try {
   await main();
@@ -90,7 +99,7 @@ async function main() {
   const results = [];
   for (const scenario of scenarios) results.push(await runScenario(scenario));
 
-  // The probe wrote one event; any other event means benign load was flagged.
+  // The probe wrote one event, so any other event means that benign load was flagged.
   const eventLines = (await readFile(eventsFile, "utf8").catch(() => ""))
     .split("\n")
     .filter(Boolean);
@@ -127,7 +136,7 @@ async function checkSides() {
     const blocked = response.status === 403;
     if (blocked !== (side.name === "protected")) {
       throw new Error(
-        `${side.app.label} answered ${response.status} to the probe attack ${probePath}: ` +
+        `${side.app.label} returned status ${response.status} for the probe attack ${probePath}: ` +
           (blocked ? "the agent is active where it must not be" : "the agent is not blocking"),
       );
     }
@@ -145,7 +154,8 @@ async function runScenario(scenario) {
 
   for (const side of sides) await load(side, options.warmup);
 
-  // Alternating which side goes first spreads slow drift (CPU heat, GC state) over both sides.
+  // Alternating which side goes first spreads slow drift, such as other processes' load, over both
+  // sides.
   const rounds = { unprotected: [], protected: [] };
   for (let round = 1; round <= options.rounds; round++) {
     const order = round % 2 === 1 ? sides : [...sides].reverse();
@@ -170,7 +180,7 @@ async function runScenario(scenario) {
   return { ...scenario, rounds, medians, ratios, roundRatios };
 }
 
-/** Takes the median of each metric per side, and the protected/unprotected ratio of the medians. */
+/** Computes the median of each metric per side, and the protected/unprotected ratio of the medians. */
 function summarize(rounds) {
   const medians = {};
   for (const side of sides) {

@@ -168,7 +168,7 @@ const server = app.listen(readPort(), "127.0.0.1", () => {
 });
 
 server.on("error", (err) => {
-  console.error(`Server failed: ${err.message}`);
+  console.error(`Server error: ${err.message}. Set PORT to a free port, or to 0 to pick one.`);
   process.exit(1);
 });
 

@@ -80,8 +80,8 @@ scan() {
   shift 3
   local log="$work_dir/$side-${label// /-}.log"
 
-  # Level 2 makes sqlmap test cookies. 401 is the app's normal answer to a wrong login, and
-  # sqlmap would otherwise stop at the first one.
+  # Level 2 makes sqlmap test cookies. The app returns 401 for a wrong login, and sqlmap would
+  # otherwise stop at the first one.
   local status=0
   timeout 900 sqlmap -u "$url" "$@" --batch --flush-session --level=2 --risk=1 \
     --ignore-code=401 --output-dir="$work_dir/sqlmap" >"$log" 2>&1 || status=$?

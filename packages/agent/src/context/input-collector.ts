@@ -1,59 +1,74 @@
 import type { InputSource, UserInput } from "../detectors/types";
 import { decodeComponent } from "./query-string";
 
-/** Deepest object nesting followed when collecting inputs; deeper values are ignored and counted. */
-export const maxDepth = 64;
+/**
+ * Maximum length of an input path, in characters. Longer paths are cut and end in `…`, so a body
+ * nested thousands of levels deep does not cost memory quadratic in its depth.
+ */
+export const maxPathLength = 256;
 
-/** Most inputs collected from one request; later ones are ignored and counted. */
-export const maxInputs = 10_000;
+interface PendingValue {
+  readonly path: string;
+  readonly value: unknown;
+}
 
 /**
  * Gathers the string inputs of one request. Besides each raw value it adds the forms an app may
  * derive from it before building an operation: the URL-decoded value, and the leaves of a value
  * that parses as a JSON object or array.
+ *
+ * Nothing is dropped for size: padding a request with thousands of values must not push an attack
+ * out of view. Repeated values are kept once, with the first path they appeared at, so a body
+ * padded with one value costs one input, and the total is bounded by the body parser's size limit.
  */
 export class InputCollector {
   readonly inputs: UserInput[] = [];
-  /** Values left out because a limit was reached; reported by the context. */
-  skipped = 0;
+  private readonly values = new Set<string>();
   private readonly seen = new WeakSet<object>();
 
   addString(source: InputSource, path: string, value: string): void {
-    if (value === "") return;
-    if (!this.push(source, path, value)) return;
+    if (value === "" || this.values.has(value)) return;
+    this.push(source, path, value);
 
     if (value.includes("%")) {
       const decoded = decodeComponent(value);
-      if (decoded !== value) this.push(source, path, decoded);
+      if (decoded !== value && !this.values.has(decoded)) this.push(source, path, decoded);
     }
 
     if (looksLikeJson(value)) this.addJsonText(source, path, value);
   }
 
-  /** Adds every string leaf and every key of a parsed value (body, params, framework query). */
-  addValue(source: InputSource, path: string, value: unknown, depth = 0): void {
-    if (typeof value === "string") {
-      this.addString(source, path, value);
-      return;
-    }
-    if (value === null || typeof value !== "object") return;
-    if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return;
+  /**
+   * Adds every string leaf and every key of a parsed value (body, params). The walk uses its own
+   * stack rather than recursion, so nesting depth cannot overflow the call stack.
+   */
+  addValue(source: InputSource, path: string, root: unknown): void {
+    const pending: PendingValue[] = [{ path, value: root }];
 
-    if (depth >= maxDepth || this.seen.has(value)) {
-      this.skipped++;
-      return;
-    }
-    this.seen.add(value);
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const { value } = next;
+      if (typeof value === "string") {
+        this.addString(source, next.path, value);
+        continue;
+      }
+      if (value === null || typeof value !== "object" || this.seen.has(value)) continue;
+      if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) continue;
+      this.seen.add(value);
 
-    if (Array.isArray(value)) {
-      value.forEach((item, index) => this.addValue(source, `${path}.${index}`, item, depth + 1));
-      return;
-    }
-
-    for (const key of Object.keys(value)) {
       // Keys are user input too: apps build column lists and update sets from them.
-      this.addString(source, `${path}.${key}`, key);
-      this.addValue(source, `${path}.${key}`, (value as Record<string, unknown>)[key], depth + 1);
+      const keys = Object.keys(value);
+      if (!Array.isArray(value)) {
+        for (const key of keys) this.addString(source, joinPath(next.path, key), key);
+      }
+
+      // Children are pushed in reverse so that they are visited in document order.
+      for (let index = keys.length - 1; index >= 0; index--) {
+        const key = keys[index] as string;
+        pending.push({
+          path: joinPath(next.path, key),
+          value: (value as Record<string, unknown>)[key],
+        });
+      }
     }
   }
 
@@ -64,17 +79,20 @@ export class InputCollector {
     } catch {
       return;
     }
-    this.addValue(source, path, parsed, 1);
+    this.addValue(source, path, parsed);
   }
 
-  private push(source: InputSource, path: string, value: string): boolean {
-    if (this.inputs.length >= maxInputs) {
-      this.skipped++;
-      return false;
-    }
+  private push(source: InputSource, path: string, value: string): void {
+    this.values.add(value);
     this.inputs.push({ source, path, value });
-    return true;
   }
+}
+
+function joinPath(parent: string, key: string): string {
+  if (parent.endsWith("…")) return parent;
+
+  const path = `${parent}.${key}`;
+  return path.length <= maxPathLength ? path : `${path.slice(0, maxPathLength)}…`;
 }
 
 function looksLikeJson(value: string): boolean {

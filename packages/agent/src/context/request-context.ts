@@ -45,7 +45,6 @@ export class RequestContext {
   private parsedFrom: ParsedParts | undefined;
   private allInputs: readonly UserInput[] | undefined;
   private id: string | undefined;
-  skippedInputs = 0;
 
   constructor(req: IncomingMessage, res: ServerResponse) {
     this.req = req;
@@ -58,7 +57,6 @@ export class RequestContext {
       const collector = new InputCollector();
       collectRawInputs(this.req, collector);
       this.rawInputs = collector.inputs;
-      this.skippedInputs += collector.skipped;
     }
 
     const parts = this.parsedParts();
@@ -67,7 +65,6 @@ export class RequestContext {
       collectParsedInputs(parts, collector);
       this.parsedInputs = collector.inputs;
       this.parsedFrom = parts;
-      this.skippedInputs += collector.skipped;
       this.allInputs = undefined;
     }
 

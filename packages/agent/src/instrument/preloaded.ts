@@ -20,7 +20,10 @@ function packageOf(file: string): { name: string; baseDir: string } | undefined 
   const scoped = rest[0]?.startsWith("@") === true;
   const name = scoped ? `${rest[0]}/${rest[1]}` : rest[0];
   if (name === undefined) return undefined;
-  return { name, baseDir: file.slice(0, at + nodeModulesMarker.length) + name.split("/").join(path.sep) };
+  return {
+    name,
+    baseDir: file.slice(0, at + nodeModulesMarker.length) + name.split("/").join(path.sep),
+  };
 }
 
 function mainExports(name: string, baseDir: string): unknown {

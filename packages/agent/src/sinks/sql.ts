@@ -1,24 +1,6 @@
 import { detectSqlInjection, type SqlDialect } from "../detectors/sql";
-import type { Finding, UserInput } from "../detectors/types";
 import type { RampartBlockedError } from "../errors";
 import { inspect } from "../guard/guard";
-import { StaticOperations } from "../guard/static-operations";
-
-const staticQueries = new StaticOperations();
-
-function detect(
-  query: string,
-  dialect: SqlDialect,
-  inputs: readonly UserInput[],
-): Finding | undefined {
-  const finding = detectSqlInjection(query, dialect, inputs);
-  if (finding === undefined) {
-    staticQueries.remember(query);
-    return undefined;
-  }
-
-  return staticQueries.has(query) ? undefined : finding;
-}
 
 /**
  * Judges one SQL text about to be sent by a driver. Returns the error to deliver when the query
@@ -36,6 +18,6 @@ export function inspectSql(
     attackType: "sql_injection",
     sink,
     operation: query,
-    detect: (inputs) => detect(query, dialect, inputs),
+    detect: (inputs) => detectSqlInjection(query, dialect, inputs),
   });
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { InputCollector, maxDepth, maxInputs } from "../../src/context/input-collector";
+import { InputCollector, maxPathLength } from "../../src/context/input-collector";
 
 function pathsAndValues(collector: InputCollector): string[] {
   return collector.inputs.map((input) => `${input.path}=${input.value}`);
@@ -41,27 +41,49 @@ describe("input collector", () => {
     assert.deepEqual(pathsAndValues(collector), ["body={not json"]);
   });
 
-  test("cycles and depth are bounded", () => {
+  test("cycles visited once", () => {
     const cyclic: Record<string, unknown> = { name: "x" };
     cyclic.self = cyclic;
-    let deep: Record<string, unknown> = { leaf: "bottom" };
-    for (let level = 0; level < maxDepth + 10; level++) deep = { next: deep };
 
     const collector = new InputCollector();
     collector.addValue("body", "body", cyclic);
-    collector.addValue("body", "body", deep);
-
-    assert.ok(pathsAndValues(collector).includes("body.name=x"));
-    assert.ok(collector.skipped >= 2, "the cycle and the too-deep branch are counted");
+    assert.deepEqual(pathsAndValues(collector), [
+      "body.name=name",
+      "body.self=self",
+      "body.name=x",
+    ]);
   });
 
-  test("input count is capped", () => {
-    const collector = new InputCollector();
-    const many = Array.from({ length: maxInputs + 50 }, (_, index) => `v${index}`);
-    collector.addValue("body", "body", many);
+  test("deep nesting kept, path cut", () => {
+    let deep: unknown = { leaf: "x' OR '1'='1" };
+    for (let level = 0; level < 100_000; level++) deep = { next: deep };
 
-    assert.equal(collector.inputs.length, maxInputs);
-    assert.equal(collector.skipped, 50);
+    const collector = new InputCollector();
+    collector.addValue("body", "body", deep);
+
+    const leaf = collector.inputs.find((input) => input.value === "x' OR '1'='1");
+    assert.ok(leaf, "the attack at depth 100,000 is still an input");
+    assert.ok(leaf.path.length <= maxPathLength + 1);
+    assert.ok(leaf.path.endsWith("…"));
+  });
+
+  test("padding cannot push inputs out", () => {
+    const collector = new InputCollector();
+    const padding = Array.from({ length: 50_000 }, (_, index) => `pad${index}`);
+    collector.addValue("body", "body", {
+      pad: padding,
+      same: Array(50_000).fill("1"),
+      name: "admin'--",
+    });
+
+    assert.ok(
+      collector.inputs.some((input) => input.path === "body.name" && input.value === "admin'--"),
+    );
+    assert.equal(
+      collector.inputs.filter((input) => input.value === "1").length,
+      1,
+      "repeated values kept once",
+    );
   });
 
   test("buffers are not inputs", () => {

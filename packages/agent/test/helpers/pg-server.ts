@@ -4,6 +4,7 @@ import path from "node:path";
 
 import pg from "pg";
 
+import type { StatementLog } from "./sql-call-forms";
 import type { CorpusRoute } from "./sql-corpus";
 import { postgresqlOracles } from "./sql-oracle";
 
@@ -43,6 +44,8 @@ export interface FixtureDatabase {
   readonly role: string;
   /** Environment for a fixture app: libpq variables (read by pg, postgres and the knex fixture) and TABLE. */
   readonly env: Record<string, string>;
+  /** The server log, which records the role's statements when `logStatements` was set. */
+  readonly statements: StatementLog;
   drop(): Promise<void>;
 }
 
@@ -51,9 +54,14 @@ export const fixtureNames = ["alice", "bob", "O'Brien", "carol"] as const;
 
 /**
  * Creates a table and a role with SELECT on it only and a 200 ms statement timeout, so that no payload
- * an app runs can change data, and time-based payloads end quickly.
+ * an app runs can change data, and time-based payloads end quickly. With `logStatements`, the server
+ * logs every statement of the role's sessions (`log_statement = 'all'`); the corpus suites leave it
+ * off, because they send thousands of statements.
  */
-export async function createFixtureDatabase(prefix: string): Promise<FixtureDatabase> {
+export async function createFixtureDatabase(
+  prefix: string,
+  options: { logStatements?: boolean } = {},
+): Promise<FixtureDatabase> {
   const table = uniqueName(`${prefix}_items`);
   const role = uniqueName(`${prefix}_reader`);
 
@@ -65,11 +73,15 @@ export async function createFixtureDatabase(prefix: string): Promise<FixtureData
   await adminQuery(`CREATE ROLE ${role} LOGIN`);
   await adminQuery(`GRANT SELECT ON ${table} TO ${role}`);
   await adminQuery(`ALTER ROLE ${role} SET statement_timeout = '200ms'`);
+  if (options.logStatements === true) {
+    await adminQuery(`ALTER ROLE ${role} SET log_statement = 'all'`);
+  }
 
   return {
     table,
     role,
     env: { PGHOST: "127.0.0.1", PGPORT: "5432", PGUSER: role, PGDATABASE: "test", TABLE: table },
+    statements: serverLog,
     drop: async () => {
       // Sessions of the role may outlive a stopped app for a moment; end them before dropping the role.
       await adminQuery(
@@ -123,6 +135,16 @@ export class ServerLogReader {
     return false;
   }
 }
+
+/** The server log as a StatementLog: `record` returns what the server logged while `send` ran. */
+const serverLog: StatementLog = {
+  record: async (send, control) => {
+    const reader = new ServerLogReader();
+    await send();
+    await reader.waitFor(control);
+    return reader.readSinceStart();
+  },
+};
 
 /**
  * The vulnerable routes that every PostgreSQL corpus app (pg, postgres) serves, with the oracle for the

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 
+import type { SecurityEvent } from "../../src/telemetry/security-event";
 import type { RunningApp } from "./app-process";
 import { withQuery } from "./http-client";
 
@@ -17,14 +19,49 @@ export interface CallForm {
   readonly wrappedBy?: string;
 }
 
+/**
+ * The statements a database server received or ran, as the server itself records them: PostgreSQL's
+ * server log, MariaDB's general query log, or a SQLite app's trace file.
+ */
+export interface StatementLog {
+  /**
+   * Runs `send` and returns the text recorded meanwhile. `send` makes the server run a statement that
+   * contains `control`, so the recorder may wait for it to appear.
+   */
+  record(send: () => Promise<void>, control: string): Promise<string>;
+}
+
 /** Breaks out of the string literal: must be blocked everywhere. */
 export const stringAttack = "nobody' OR 'a'='a";
+
+/** Code of the agent's RampartBlockedError. */
+const blockedErrorCode = "RAMPART_ERR_BLOCKED";
 
 interface RecordedError {
   via: string;
   sameTick: boolean;
   name: string;
+  code?: string;
   causeName?: string;
+  causeCode?: string;
+}
+
+/** Returns a name no other request uses, such as `rampart_marker_<12 hex digits>`. */
+function uniqueMarker(kind: string): string {
+  return `rampart_${kind}_${randomBytes(6).toString("hex")}`;
+}
+
+/** Waits up to 5 s for the event of the request sent with this `x-request-id`. */
+async function waitForRequestEvent(
+  app: RunningApp,
+  requestId: string,
+): Promise<SecurityEvent | undefined> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const event = app.events().find((candidate) => candidate.request.request_id === requestId);
+    if (event !== undefined || Date.now() > deadline) return event;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Returns how the last error of `path` reached the app, as the fixture recorded it. */
@@ -42,12 +79,16 @@ export async function recordedError(
  * a RampartBlockedError through the form's own path, and a callback never before the call returned.
  */
 export async function assertBlockedForm(app: RunningApp, form: CallForm): Promise<void> {
-  const response = await fetch(`${app.url}${withQuery(form.path, [["name", stringAttack]])}`);
+  const requestId = uniqueMarker("request");
+  const response = await fetch(`${app.url}${withQuery(form.path, [["name", stringAttack]])}`, {
+    headers: { "x-request-id": requestId },
+  });
   assert.equal(response.status, 403, `${form.path} answers 403`);
 
   const { event_id: eventId } = (await response.json()) as { event_id: string };
   const event = await app.waitForEvent(eventId);
   assert.ok(event !== undefined, `${form.path}: event ${eventId} written`);
+  assert.equal(event.request.request_id, requestId, `${form.path}: event of this request`);
   assert.equal(event.sink, form.sink);
   assert.equal(event.action, "blocked");
   assert.equal(event.input.path, "query.name");
@@ -59,6 +100,7 @@ export async function assertBlockedForm(app: RunningApp, form: CallForm): Promis
       "RampartBlockedError",
       `${form.path}: the app saw the agent's error`,
     );
+    assert.equal(delivered?.code, blockedErrorCode, `${form.path}: error code`);
   } else {
     assert.equal(delivered?.name, form.wrappedBy, `${form.path}: the library's wrapper error`);
     assert.equal(
@@ -66,6 +108,7 @@ export async function assertBlockedForm(app: RunningApp, form: CallForm): Promis
       "RampartBlockedError",
       `${form.path}: wrapping the agent's error`,
     );
+    assert.equal(delivered?.causeCode, blockedErrorCode, `${form.path}: wrapped error code`);
   }
   assert.equal(delivered?.via, form.via, `${form.path}: error path`);
   assert.equal(
@@ -75,11 +118,85 @@ export async function assertBlockedForm(app: RunningApp, form: CallForm): Promis
   );
 }
 
-/** Sends a harmless name to a call form: it must run and return bob's row. */
+/**
+ * Sends harmless names to a call form: bob's must run and return bob's row, a name that matches no
+ * row must run too, and neither may raise an event.
+ */
 export async function assertAllowedForm(app: RunningApp, form: CallForm): Promise<void> {
+  const eventsBefore = app.events().length;
+
   const response = await fetch(`${app.url}${withQuery(form.path, [["name", "bob"]])}`);
   assert.equal(response.status, 200, `${form.path} answers 200`);
   assert.match(await response.text(), /bob/, `${form.path} returns bob's row`);
+
+  const miss = await fetch(`${app.url}${withQuery(form.path, [["name", uniqueMarker("miss")]])}`);
+  assert.equal(miss.status, 200, `${form.path} answers 200 for a name without a row`);
+
+  // The agent writes events shortly after the response: give a wrong one time to land.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(app.events().length, eventsBefore, `${form.path}: no event for harmless input`);
+}
+
+/**
+ * Runs `send` while `log` records the server's statements, and returns what `send` returned with the
+ * recorded text. `send` gets a fresh control name per attempt and must make the server run a statement
+ * containing it. When the control is missing, recording was off (another test file may have switched
+ * the MySQL general log off meanwhile), and `send` runs again, up to three times.
+ */
+async function whileRecording<T>(
+  log: StatementLog,
+  send: (control: string) => Promise<T>,
+): Promise<{ result: T; statements: string }> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const control = uniqueMarker("control");
+    let result: T | undefined;
+    const statements = await log.record(async () => {
+      result = await send(control);
+    }, control);
+    if (statements.includes(control)) return { result: result as T, statements };
+  }
+  assert.fail("the server's statement log never recorded the control query");
+}
+
+/** Sends the attack with `marker` in it to `path` and waits for the event of a 403. */
+async function sendMarkedAttack(
+  app: RunningApp,
+  path: string,
+  marker: string,
+): Promise<{ status: number; body: string }> {
+  const response = await fetch(`${app.url}${withQuery(path, [["name", `${marker}' OR 'a'='a`]])}`, {
+    headers: { "x-request-id": marker },
+  });
+  const body = await response.text();
+  if (response.status === 403) {
+    await app.waitForEvent((JSON.parse(body) as { event_id: string }).event_id);
+  }
+  return { status: response.status, body };
+}
+
+/**
+ * Sends an attack carrying a unique marker to `path` (a route that puts `name` into a string literal),
+ * then a harmless request with a control name, and reads the server's statement log: the control
+ * statement is there, the blocked one is not.
+ */
+export async function assertBlockedQueryNeverRan(
+  app: RunningApp,
+  path: string,
+  log: StatementLog,
+): Promise<void> {
+  const { result, statements } = await whileRecording(log, async (control) => {
+    const marker = uniqueMarker("marker");
+    const blocked = await sendMarkedAttack(app, path, marker);
+    const allowed = await fetch(`${app.url}${withQuery(path, [["name", control]])}`);
+    return { marker, blockedStatus: blocked.status, allowedStatus: allowed.status };
+  });
+
+  assert.equal(result.blockedStatus, 403, `${path}: the attack is blocked`);
+  assert.equal(result.allowedStatus, 200, `${path}: the control query runs`);
+  assert.ok(
+    !statements.includes(result.marker),
+    `${path}: the server's statement log holds no blocked statement`,
+  );
 }
 
 /**
@@ -111,32 +228,48 @@ export async function assertQueuedRequestJudgedAlone(
   assert.equal(event?.request.path, queuedPath);
 }
 
-/** Sends the attack with a browser's Accept header: the 403 is an HTML page. */
+/** Sends the attack with a browser's Accept header: the 403 is an HTML page naming the event id. */
 export async function assertHtmlBlockPage(app: RunningApp, path: string): Promise<void> {
+  const requestId = uniqueMarker("request");
   const response = await fetch(`${app.url}${withQuery(path, [["name", stringAttack]])}`, {
-    headers: { accept: "text/html,application/xhtml+xml" },
+    headers: { accept: "text/html,application/xhtml+xml", "x-request-id": requestId },
   });
   assert.equal(response.status, 403);
   assert.match(response.headers.get("content-type") ?? "", /text\/html/);
-  assert.match(await response.text(), /<h1>403 Forbidden<\/h1>/);
+  const page = await response.text();
+  assert.match(page, /<h1>403 Forbidden<\/h1>/);
+
+  const event = await waitForRequestEvent(app, requestId);
+  assert.ok(event !== undefined, "event for the request");
+  assert.ok(page.includes(event.event_id), "the page names the event id");
 }
 
 /**
  * Sends the attack to an app in monitor mode: the query runs (the injected `OR 'a'='a` returns all
- * four fixture rows) and a monitored event names the sink.
+ * four fixture rows), the server's statement log holds it, and a monitored event names the sink.
  */
 export async function assertMonitoredAndRun(
   app: RunningApp,
   path: string,
   sink: string,
+  log: StatementLog,
 ): Promise<void> {
-  const response = await fetch(`${app.url}${withQuery(path, [["name", stringAttack]])}`);
-  assert.equal(response.status, 200);
-  const { rows } = (await response.json()) as { rows: unknown[] };
-  assert.equal(rows.length, 4, "the injected condition matched every row");
+  const { result, statements } = await whileRecording(log, async (control) => {
+    const marker = uniqueMarker("marker");
+    const attack = await sendMarkedAttack(app, path, marker);
+    const allowed = await fetch(`${app.url}${withQuery(path, [["name", control]])}`);
+    return { marker, attack, allowedStatus: allowed.status };
+  });
 
-  const [event] = await app.waitForEvents(1);
-  assert.equal(event?.action, "monitored");
-  assert.equal(event?.sink, sink);
-  assert.equal(event?.input.path, "query.name");
+  assert.equal(result.attack.status, 200, result.attack.body);
+  const { rows } = JSON.parse(result.attack.body) as { rows: unknown[] };
+  assert.equal(rows.length, 4, "the injected condition matched every row");
+  assert.equal(result.allowedStatus, 200, "the control query runs");
+  assert.ok(statements.includes(`${result.marker}' OR`), "the server received the query");
+
+  const event = await waitForRequestEvent(app, result.marker);
+  assert.ok(event !== undefined, "event for the request");
+  assert.equal(event.action, "monitored");
+  assert.equal(event.sink, sink);
+  assert.equal(event.input.path, "query.name");
 }

@@ -58,12 +58,6 @@ export interface CorpusRun {
   readonly sink: string;
   /** Prefix of the `# ` summary line. */
   readonly label: string;
-  /**
-   * Sends each route only the payloads that break out according to its oracle. Monitor-mode runs use
-   * it because a block-mode run of the same routes already showed that the other payloads raise no
-   * event.
-   */
-  readonly onlyBreaking?: boolean;
 }
 
 interface SentCase {
@@ -103,7 +97,7 @@ function blockedBodyEventId(response: HttpResponse): string | undefined {
 export async function runSqlCorpus(run: CorpusRun): Promise<CorpusReport> {
   // Runs against one app must not share request ids, or a later run would match an earlier run's events.
   const runId = randomBytes(4).toString("hex");
-  const allCases: SentCase[] = run.routes.flatMap((route, routeIndex) =>
+  const cases: SentCase[] = run.routes.flatMap((route, routeIndex) =>
     run.payloads.map((payload, payloadIndex) => ({
       route,
       payload,
@@ -111,8 +105,6 @@ export async function runSqlCorpus(run: CorpusRun): Promise<CorpusReport> {
       requestId: `corpus-${runId}-${routeIndex}-${payloadIndex}`,
     })),
   );
-  const cases =
-    run.onlyBreaking === true ? allCases.filter((sentCase) => sentCase.breaks) : allCases;
 
   const eventsBefore = run.app.events().length;
   const client = new HttpClient(run.app.url);
@@ -260,4 +252,46 @@ export function corpusPayloads(name: string): string[] {
   return loadCorpus(name).flatMap((entry) =>
     typeof entry.payload === "string" ? [entry.payload] : [],
   );
+}
+
+/**
+ * Runs the monitor-mode corpus. Each route gets only the payloads that its oracle marks as breaking
+ * out, because the block-mode run already checked the others, and every one of them must produce a
+ * monitored event while the request is not blocked. Monitor mode lets the payloads run, so each route
+ * gets a fresh app: what one route's payloads do to the app's connections cannot change the outcome
+ * of the next route. Returns the merged report of all routes.
+ */
+export async function runMonitorCorpus(options: {
+  start: () => Promise<RunningApp>;
+  routes: readonly CorpusRoute[];
+  payloads: readonly string[];
+  sink: string;
+  label: string;
+}): Promise<CorpusReport> {
+  const reports: CorpusReport[] = [];
+  for (const route of options.routes) {
+    const app = await options.start();
+    try {
+      const report = await runSqlCorpus({
+        app,
+        routes: [route],
+        payloads: options.payloads.filter((payload) => !route.oracle(payload)),
+        mode: "monitor",
+        sink: options.sink,
+        label: options.label,
+      });
+      reports.push(report);
+    } finally {
+      await app.stop();
+    }
+  }
+
+  return {
+    counts: reports.flatMap((report) => report.counts),
+    missed: reports.flatMap((report) => report.missed),
+    falsePositives: reports.flatMap((report) => report.falsePositives),
+    wrongEvents: reports.flatMap((report) => report.wrongEvents),
+    wrongBodies: reports.flatMap((report) => report.wrongBodies),
+    internalErrors: reports.flatMap((report) => report.internalErrors ?? []),
+  };
 }

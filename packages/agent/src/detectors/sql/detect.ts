@@ -1,7 +1,7 @@
 import type { Finding, UserInput } from "../types";
 import type { SqlDialect } from "./dialect";
 import { OccurrenceJudge } from "./judge";
-import { lexSql } from "./lexer";
+import { cachedTokens } from "./token-cache";
 import { visitOccurrences } from "./occurrences";
 
 // One-character inputs that can open, close or escape a token. Other single characters, such as `,`, `1` or
@@ -16,7 +16,7 @@ const judgedSingleCharacters = new Set(["'", '"', "`", "\\"]);
  * - it lies between the delimiters of one complete literal, quoted identifier or comment;
  * - it is one whole token of those kinds;
  * - it consists only of the closing quote of the complete literal around it, as `''` does;
- * - it is a value list such as `1, -2, 'a'`, or a qualified name such as `users.name`.
+ * - it is a value list such as `1, -2, 'a'`, a qualified name such as `users.name`, or sort terms such as `price DESC`.
  *
  * The query is tokenized at most once, and only when some input occurs in it. Empty inputs are skipped, and
  * so are single characters other than quotes, backticks and backslashes.
@@ -39,7 +39,7 @@ export function detectSqlInjection(
     const firstOffset = query.indexOf(value);
     if (firstOffset < 0) continue;
 
-    judge ??= new OccurrenceJudge(query, lexSql(query, dialect));
+    judge ??= new OccurrenceJudge(query, cachedTokens(query, dialect));
     const finding = findChangingOccurrence(judge, query, input, firstOffset);
     if (finding !== undefined) return finding;
   }

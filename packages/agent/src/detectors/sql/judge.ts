@@ -2,6 +2,7 @@ import { isSqlWhitespace } from "./chars";
 import type { TokenBuffer } from "./token-buffer";
 import { tokenIndexAt } from "./token-search";
 import { qualifiedNameGrammar } from "./qualified-name";
+import { sortTermsGrammar } from "./sort-terms";
 import { type RunMatcher, TokenRunIndex } from "./token-runs";
 import { valueListGrammar } from "./value-list";
 
@@ -10,8 +11,8 @@ import { valueListGrammar } from "./value-list";
  *
  * - `unterminated-token`: it touches a string, identifier, comment or executable comment that the query never
  *   closes.
- * - `spans-tokens`: it covers parts of several tokens and is neither a value list such as `1,2,3` nor a
- *   qualified name such as `users.name`.
+ * - `spans-tokens`: it covers parts of several tokens and is neither a value list such as `1,2,3`, a
+ *   qualified name such as `users.name`, nor sort terms such as `price DESC`.
  * - `quote-delimiter`: it contains the opening or the closing quote of a literal or quoted identifier but not
  *   the whole token, so it closed a literal that the application opened, or the reverse.
  * - `comment-delimiter`: it contains a comment's opening or closing delimiter without being the whole comment,
@@ -32,6 +33,7 @@ export class OccurrenceJudge {
   // Built on the first occurrence that spans tokens, because most queries never need them.
   private valueLists: RunMatcher | undefined;
   private qualifiedNames: RunMatcher | undefined;
+  private sortTerms: RunMatcher | undefined;
   // Content of the last token found to contain a safe occurrence. Every later occurrence inside it is safe
   // too, so long runs of overlapping occurrences, such as `''` in a literal of quotes, cost O(1) each.
   private safeStart = 0;
@@ -153,7 +155,10 @@ export class OccurrenceJudge {
     if (this.valueLists.matches(firstIndex, lastIndex)) return true;
 
     this.qualifiedNames ??= new TokenRunIndex(this.query, this.tokens, qualifiedNameGrammar);
-    return this.qualifiedNames.matches(firstIndex, lastIndex);
+    if (this.qualifiedNames.matches(firstIndex, lastIndex)) return true;
+
+    this.sortTerms ??= new TokenRunIndex(this.query, this.tokens, sortTermsGrammar);
+    return this.sortTerms.matches(firstIndex, lastIndex);
   }
 }
 

@@ -324,6 +324,32 @@ describe("detector: benign inputs", () => {
       assertSafe("SELECT * FROM users u ORDER BY u.created_at DESC", dialect, "u.created_at");
     });
 
+    test(`${dialect} sort terms with direction`, () => {
+      assertSafe("SELECT * FROM products ORDER BY price desc", dialect, "price desc");
+      assertSafe(
+        "SELECT * FROM users u ORDER BY u.name ASC, id DESC",
+        dialect,
+        "u.name ASC, id DESC",
+      );
+    });
+
+    test(`${dialect} sort terms need a direction each`, () => {
+      assertAttack("SELECT * FROM t WHERE id IN (1, id)", dialect, "1, id", "spans-tokens");
+      assertAttack("SELECT * FROM t ORDER BY name, id", dialect, "name, id", "spans-tokens");
+      assertAttack(
+        "SELECT * FROM t ORDER BY name DESC, (SELECT 1)",
+        dialect,
+        "name DESC, (SELECT 1)",
+        "spans-tokens",
+      );
+      assertAttack(
+        "SELECT * FROM t ORDER BY name DESC LIMIT 1",
+        dialect,
+        "name DESC LIMIT 1",
+        "spans-tokens",
+      );
+    });
+
     test(`${dialect} qualified name with a call`, () => {
       const query = "SELECT * FROM users ORDER BY pg_catalog.pg_sleep(5)";
       assertAttack(query, dialect, "pg_catalog.pg_sleep(5)", "spans-tokens");
