@@ -39,7 +39,7 @@ export function detectSqlInjection(
     const firstOffset = query.indexOf(value);
     if (firstOffset < 0) continue;
 
-    judge ??= new OccurrenceJudge(query, cachedTokens(query, dialect));
+    judge ??= new OccurrenceJudge(query, cachedTokens(query, dialect), dialect);
     const finding = findChangingOccurrence(judge, query, input, firstOffset);
     if (finding !== undefined) return finding;
   }

@@ -1,4 +1,6 @@
 import { isSqlWhitespace } from "./chars";
+import type { SqlDialect } from "./dialect";
+import { EscapeUnits } from "./escape-units";
 import type { TokenBuffer } from "./token-buffer";
 import { tokenIndexAt } from "./token-search";
 import { qualifiedNameGrammar } from "./qualified-name";
@@ -38,11 +40,16 @@ export class OccurrenceJudge {
   // too, so long runs of overlapping occurrences, such as `''` in a literal of quotes, cost O(1) each.
   private safeStart = 0;
   private safeEnd = -1;
+  private safeToken = -1;
+  private readonly escapeUnits: EscapeUnits;
 
   constructor(
     private readonly query: string,
     private readonly tokens: TokenBuffer,
-  ) {}
+    dialect: SqlDialect,
+  ) {
+    this.escapeUnits = new EscapeUnits(query, tokens, dialect);
+  }
 
   /**
    * Returns the reason why the occurrence from `start` to `end` (exclusive) changes the query's structure,
@@ -50,7 +57,8 @@ export class OccurrenceJudge {
    * Surrounding whitespace is ignored because it only separates tokens.
    */
   judge(start: number, end: number): SqlFindingReason | undefined {
-    if (start >= this.safeStart && end <= this.safeEnd) return undefined;
+    if (start >= this.safeStart && end <= this.safeEnd)
+      return this.judgeEscapeEdges(this.safeToken, end);
 
     let first = start;
     let last = end;
@@ -89,7 +97,8 @@ export class OccurrenceJudge {
     if (hasSafeContent && isInContent) {
       this.safeStart = tokens.contentStart(index);
       this.safeEnd = tokens.contentEnd(index);
-      return undefined;
+      this.safeToken = index;
+      return this.judgeEscapeEdges(index, inputEnd);
     }
 
     switch (kind) {
@@ -112,6 +121,21 @@ export class OccurrenceJudge {
       default:
         return "non-value-token";
     }
+  }
+
+  /**
+   * Returns `unterminated-token` when the input ends inside an escape unit of a literal and the query
+   * ends unterminated: the input's trailing quote or backslash swallowed the app's closing quote, so
+   * the literal ran on and the query no longer parses. A correctly escaped input also ends inside a
+   * unit (`abc'` becomes `'abc'''`), but leaves the query complete, so it stays safe.
+   */
+  private judgeEscapeEdges(index: number, end: number): SqlFindingReason | undefined {
+    const kind = this.tokens.kind(index);
+    if (kind !== "string" && kind !== "quoted-identifier") return undefined;
+
+    const lastToken = this.tokens.count - 1;
+    if (lastToken < 0 || !this.tokens.isUnterminated(lastToken)) return undefined;
+    return this.escapeUnits.splitsUnit(index, end) ? "unterminated-token" : undefined;
   }
 
   /**

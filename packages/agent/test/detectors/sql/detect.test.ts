@@ -382,3 +382,22 @@ describe("detector: benign inputs", () => {
     assertAttack("SELECT * FROM t WHERE id IN (- 1, 2)", "postgresql", "- 1, 2", "spans-tokens");
   });
 });
+
+describe("detector: inputs that swallow the closing quote", () => {
+  test("postgresql trailing quote leaves query unterminated", () => {
+    const query = "SELECT * FROM t WHERE a = 'abc'' AND b = 'x'";
+    assertAttack(query, "postgresql", "abc'", "unterminated-token", query.indexOf("abc'"));
+  });
+
+  test("mysql trailing backslash leaves query unterminated", () => {
+    const query = "SELECT * FROM t WHERE a = 'abc\\' AND b = 'x'";
+    assertAttack(query, "mysql", "abc\\", "unterminated-token", query.indexOf("abc\\"));
+  });
+
+  test("correctly escaped trailing quote is safe", () => {
+    assertSafe("SELECT * FROM t WHERE a = 'abc'''", "postgresql", "abc'");
+    assertSafe("SELECT * FROM t WHERE a = 'abc'' suffix'", "postgresql", "abc'");
+    assertSafe("SELECT * FROM t WHERE a = 'abc\\\\'", "mysql", "abc\\");
+    assertSafe("SELECT * FROM t WHERE a = ''' OR 1=1 --'", "postgresql", "' OR 1=1 --");
+  });
+});
