@@ -19,10 +19,6 @@ function reportConfigProblems(problems: ReturnType<typeof readConfig>["problems"
   }
 }
 
-function describeEvents(config: AgentConfig): string {
-  return typeof config.events === "string" ? config.events : config.events.file;
-}
-
 /**
  * Starts the agent once per process: reads the configuration, opens the event log and installs
  * the request sources and sinks. Later calls return the running configuration unchanged.
@@ -36,14 +32,14 @@ export function startAgent(): AgentConfig {
   reportConfigProblems(problems);
   setAgentState({ config });
 
-  startEventLog(config.events);
+  const eventLog = startEventLog(config.events);
   instrumentHttpServers();
   instrumentFastify();
   hookModules(instrumentations);
   handleUnhandledBlocks();
 
   log.info(
-    { version: agentVersion, mode: config.mode, events: describeEvents(config) },
+    { version: agentVersion, mode: config.mode, events: eventLog.describeTarget() },
     "agent started",
   );
   return config;

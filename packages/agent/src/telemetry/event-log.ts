@@ -28,6 +28,12 @@ export class EventLog {
     if (typeof target === "object") this.openFile(target.file);
   }
 
+  /** Names where events actually go: the file, or the stream used instead when it could not be opened. */
+  describeTarget(): string {
+    if (typeof this.target === "string") return this.target;
+    return this.fd === undefined ? "stderr" : this.target.file;
+  }
+
   append(event: SecurityEvent): void {
     if (this.queue.length >= maxQueuedLines) {
       this.dropped++;

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import mysql from "mysql2/promise";
 
 import type { StatementLog } from "./sql-call-forms";
-import type { CorpusRoute } from "./sql-corpus";
+import { vulnerableCorpusRoutes, type CorpusRoute } from "./sql-corpus";
 import { mysqlOracles, type TokenOracle } from "./sql-oracle";
 
 /** The local MariaDB test server: user root without a password over TCP. */
@@ -23,12 +23,13 @@ export async function adminQuery(sql: string, values: unknown[] = []): Promise<u
   }
 }
 
-/** A database of its own for one test file, and a user that may only read it. */
+/** A database of its own for one describe block, and a user that may only read it. */
 export interface FixtureDatabase {
   readonly database: string;
   readonly user: string;
   /** Environment for a fixture app: DB_HOST, DB_PORT, DB_USER, DB_NAME. */
   readonly env: Record<string, string>;
+  /** The general query log, turned on for each recording. */
   readonly statements: StatementLog;
   drop(): Promise<void>;
 }
@@ -37,11 +38,12 @@ export interface FixtureDatabase {
  * Creates a database `rampart_<prefix>_<hex>` holding `items (id, name)` and a user of the same name
  * with SELECT on it and a 0.1 s `max_statement_time`. No payload an app runs can then change the rows
  * or write files, and time-based payloads end quickly. The user may also INSERT into `notes`,
- * which only batch-insert routes use. Each test file gets its own database, so that files can run two
- * at a time against the one server.
+ * which only batch-insert routes use. Each describe block gets its own database, so that test files
+ * can run two at a time against the one server.
  */
 export async function createFixtureDatabase(prefix: string): Promise<FixtureDatabase> {
-  const name = `rampart_${prefix}_${randomBytes(5).toString("hex")}`;
+  // The fixed `_t` end keeps a quoted name's tail from equalling a corpus payload such as `1\``.
+  const name = `rampart_${prefix}_${randomBytes(5).toString("hex")}_t`;
 
   await adminQuery(`CREATE DATABASE ${name}`);
   await adminQuery(`CREATE TABLE ${name}.items (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL)`);
@@ -75,10 +77,30 @@ export async function createFixtureDatabase(prefix: string): Promise<FixtureData
 /**
  * Returns the statements that the server received and that contain `text`, read from the general
  * query log. Turns the log on (to the mysql.general_log table) while `action` runs, then restores the
- * previous settings. Another test file may switch the log off meanwhile, so callers also look for a
- * statement that must be there and repeat when it is missing.
+ * previous settings. A client that does not take the lock below may switch the log off meanwhile, so
+ * callers also look for a statement that must be there and repeat when it is missing.
  */
 export async function loggedStatements(
+  action: () => Promise<void>,
+  text: string,
+): Promise<string[]> {
+  // Test files that record at the same time take turns. Otherwise one file could save the log setting
+  // that the other just turned on as the one to restore, and leave the log on. Ending the session
+  // releases the lock.
+  const lock = await mysql.createConnection(adminSettings);
+  try {
+    const [rows] = await lock.query("SELECT GET_LOCK('rampart_general_log', 60) AS acquired");
+    const acquired = (rows as Array<{ acquired: number | null }>)[0]?.acquired;
+    if (acquired !== 1) {
+      throw new Error("timed out after 60 s waiting for the lock rampart_general_log");
+    }
+    return await loggedStatementsLocked(action, text);
+  } finally {
+    await lock.end();
+  }
+}
+
+async function loggedStatementsLocked(
   action: () => Promise<void>,
   text: string,
 ): Promise<string[]> {
@@ -122,18 +144,12 @@ export const generalQueryLog: StatementLog = {
 const likePattern: TokenOracle = (payload) => mysqlOracles.stringLiteral(`%${payload}%`);
 
 /**
- * The vulnerable routes of every MySQL-family corpus app, with the oracle for the position each puts
- * its input into. /number and /order put it at the end of the query, where the bare-token oracle
- * applies. /in sends `alice` as the first list item, then the payload.
+ * The vulnerable routes of every MySQL-family corpus app: those of every corpus app, and /string-dq,
+ * which puts its input into `"…"`.
  */
 export const mysqlCorpusRoutes: readonly CorpusRoute[] = [
-  { path: "/string", param: "name", oracle: mysqlOracles.stringLiteral },
+  ...vulnerableCorpusRoutes(mysqlOracles, likePattern),
   { path: "/string-dq", param: "name", oracle: mysqlOracles.doubleQuotedLiteral },
-  { path: "/number", param: "id", oracle: mysqlOracles.bareToken },
-  { path: "/identifier", param: "column", oracle: mysqlOracles.quotedIdentifier },
-  { path: "/like", param: "q", oracle: likePattern },
-  { path: "/in", param: "id", oracle: mysqlOracles.stringLiteral, leadingPairs: [["id", "alice"]] },
-  { path: "/order", param: "sort", oracle: mysqlOracles.bareToken },
 ];
 
 /** Routes that bind or escape their input with the driver's own functions: nothing sent there may be flagged. */

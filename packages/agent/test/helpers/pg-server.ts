@@ -5,7 +5,7 @@ import path from "node:path";
 import pg from "pg";
 
 import type { StatementLog } from "./sql-call-forms";
-import type { CorpusRoute } from "./sql-corpus";
+import { vulnerableCorpusRoutes, type CorpusRoute } from "./sql-corpus";
 import { postgresqlOracles } from "./sql-oracle";
 
 /** The local test server: trust authentication, superuser `postgres`, database `test`. */
@@ -20,11 +20,13 @@ export const adminConnection = {
 const serverLogDir = process.env.RAMPART_PG_LOG_DIR ?? "/var/log/postgresql";
 
 /**
- * Returns `rampart_<prefix>_<12 hex digits>`, a name no concurrent test file uses. The fixed start keeps
- * role names clear of PostgreSQL's reserved `pg_` prefix and makes leftovers easy to find.
+ * Returns `rampart_<prefix>_<12 hex digits>_t`, a name no concurrent test file uses. The fixed start keeps
+ * role names clear of PostgreSQL's reserved `pg_` prefix and makes leftovers easy to find. The fixed end
+ * keeps the quoted name's tail from equalling a corpus payload such as `1"`, which the detector would
+ * rightly report as a quote it cannot tell from a break-out.
  */
 export function uniqueName(prefix: string): string {
-  return `rampart_${prefix}_${randomBytes(6).toString("hex")}`;
+  return `rampart_${prefix}_${randomBytes(6).toString("hex")}_t`;
 }
 
 /** Runs statements as the superuser on a fresh connection. */
@@ -146,23 +148,9 @@ const serverLog: StatementLog = {
   },
 };
 
-/**
- * The vulnerable routes that every PostgreSQL corpus app (pg, postgres) serves, with the oracle for the
- * position each one puts its input into. /in sends `alice` as the first list item, then the payload.
- */
-export const postgresqlCorpusRoutes: readonly CorpusRoute[] = [
-  { path: "/string", param: "name", oracle: postgresqlOracles.stringLiteral },
-  { path: "/number", param: "id", oracle: postgresqlOracles.bareToken },
-  { path: "/identifier", param: "column", oracle: postgresqlOracles.quotedIdentifier },
-  { path: "/like", param: "q", oracle: postgresqlOracles.stringLiteral },
-  {
-    path: "/in",
-    param: "id",
-    oracle: postgresqlOracles.stringLiteral,
-    leadingPairs: [["id", "alice"]],
-  },
-  { path: "/order", param: "sort", oracle: postgresqlOracles.bareToken },
-];
+/** The vulnerable routes that every PostgreSQL corpus app (pg, postgres) serves. */
+export const postgresqlCorpusRoutes: readonly CorpusRoute[] =
+  vulnerableCorpusRoutes(postgresqlOracles);
 
 /** The routes that bind or escape their input correctly: nothing sent to them may be flagged. */
 export const postgresqlSafeRoutes: readonly CorpusRoute[] = [

@@ -137,27 +137,6 @@ export async function assertAllowedForm(app: RunningApp, form: CallForm): Promis
   assert.equal(app.events().length, eventsBefore, `${form.path}: no event for harmless input`);
 }
 
-/**
- * Runs `send` while `log` records the server's statements, and returns what `send` returned with the
- * recorded text. `send` gets a fresh control name per attempt and must make the server run a statement
- * containing it. When the control is missing, recording was off (another test file may have switched
- * the MySQL general log off meanwhile), and `send` runs again, up to three times.
- */
-async function whileRecording<T>(
-  log: StatementLog,
-  send: (control: string) => Promise<T>,
-): Promise<{ result: T; statements: string }> {
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const control = uniqueMarker("control");
-    let result: T | undefined;
-    const statements = await log.record(async () => {
-      result = await send(control);
-    }, control);
-    if (statements.includes(control)) return { result: result as T, statements };
-  }
-  assert.fail("the server's statement log never recorded the control query");
-}
-
 /** Sends the attack with `marker` in it to `path` and waits for the event of a 403. */
 async function sendMarkedAttack(
   app: RunningApp,
@@ -174,29 +153,66 @@ async function sendMarkedAttack(
   return { status: response.status, body };
 }
 
+/** An attack and a control request that `sendRecorded` sent to one path. */
+interface RecordedExchange {
+  readonly path: string;
+  /** Unique name inside the attack, also its `x-request-id`. */
+  readonly marker: string;
+  readonly attack: { readonly status: number; readonly body: string };
+  readonly control: string;
+  readonly controlStatus: number;
+}
+
 /**
- * Sends an attack carrying a unique marker to `path` (a route that puts `name` into a string literal),
- * then a harmless request with a control name, and reads the server's statement log: the control
- * statement is there, the blocked one is not.
+ * Sends, to each of `paths` in turn (routes that put `name` into a string literal), an attack carrying
+ * a unique marker and then a harmless request with a unique control name, while `log` records the
+ * server's statements. Returns the exchanges and the recorded text. When a control is missing from
+ * the record, recording was off (another test file may have switched the MySQL general log off
+ * meanwhile), and all requests are sent again, up to three times.
  */
-export async function assertBlockedQueryNeverRan(
+async function sendRecorded(
   app: RunningApp,
-  path: string,
+  paths: readonly string[],
+  log: StatementLog,
+): Promise<{ exchanges: RecordedExchange[]; statements: string }> {
+  let missing: RecordedExchange | undefined;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const exchanges: RecordedExchange[] = [];
+    const lastControl = uniqueMarker("control");
+    const statements = await log.record(async () => {
+      for (const [index, path] of paths.entries()) {
+        const marker = uniqueMarker("marker");
+        const control = index === paths.length - 1 ? lastControl : uniqueMarker("control");
+        const attack = await sendMarkedAttack(app, path, marker);
+        const allowed = await fetch(`${app.url}${withQuery(path, [["name", control]])}`);
+        exchanges.push({ path, marker, attack, control, controlStatus: allowed.status });
+      }
+    }, lastControl);
+
+    missing = exchanges.find((exchange) => !statements.includes(exchange.control));
+    if (missing === undefined) return { exchanges, statements };
+  }
+  assert.fail(`${missing?.path}: the server's statement log never recorded the control query`);
+}
+
+/**
+ * Sends an attack and a control request to each of `paths` and reads the server's statement log: each
+ * control statement is there, no blocked one is.
+ */
+export async function assertBlockedQueriesNeverRan(
+  app: RunningApp,
+  paths: readonly string[],
   log: StatementLog,
 ): Promise<void> {
-  const { result, statements } = await whileRecording(log, async (control) => {
-    const marker = uniqueMarker("marker");
-    const blocked = await sendMarkedAttack(app, path, marker);
-    const allowed = await fetch(`${app.url}${withQuery(path, [["name", control]])}`);
-    return { marker, blockedStatus: blocked.status, allowedStatus: allowed.status };
-  });
-
-  assert.equal(result.blockedStatus, 403, `${path}: the attack is blocked`);
-  assert.equal(result.allowedStatus, 200, `${path}: the control query runs`);
-  assert.ok(
-    !statements.includes(result.marker),
-    `${path}: the server's statement log holds no blocked statement`,
-  );
+  const { exchanges, statements } = await sendRecorded(app, paths, log);
+  for (const exchange of exchanges) {
+    assert.equal(exchange.attack.status, 403, `${exchange.path}: the attack is blocked`);
+    assert.equal(exchange.controlStatus, 200, `${exchange.path}: the control query runs`);
+    assert.ok(
+      !statements.includes(exchange.marker),
+      `${exchange.path}: the server's statement log contains no blocked statement`,
+    );
+  }
 }
 
 /**
@@ -246,7 +262,7 @@ export async function assertHtmlBlockPage(app: RunningApp, path: string): Promis
 
 /**
  * Sends the attack to an app in monitor mode: the query runs (the injected `OR 'a'='a` returns all
- * four fixture rows), the server's statement log holds it, and a monitored event names the sink.
+ * four fixture rows), the server's statement log contains it, and a monitored event names the sink.
  */
 export async function assertMonitoredAndRun(
   app: RunningApp,
@@ -254,20 +270,16 @@ export async function assertMonitoredAndRun(
   sink: string,
   log: StatementLog,
 ): Promise<void> {
-  const { result, statements } = await whileRecording(log, async (control) => {
-    const marker = uniqueMarker("marker");
-    const attack = await sendMarkedAttack(app, path, marker);
-    const allowed = await fetch(`${app.url}${withQuery(path, [["name", control]])}`);
-    return { marker, attack, allowedStatus: allowed.status };
-  });
-
-  assert.equal(result.attack.status, 200, result.attack.body);
-  const { rows } = JSON.parse(result.attack.body) as { rows: unknown[] };
+  const { exchanges, statements } = await sendRecorded(app, [path], log);
+  const [exchange] = exchanges;
+  assert.ok(exchange !== undefined);
+  assert.equal(exchange.attack.status, 200, exchange.attack.body);
+  const { rows } = JSON.parse(exchange.attack.body) as { rows: unknown[] };
   assert.equal(rows.length, 4, "the injected condition matched every row");
-  assert.equal(result.allowedStatus, 200, "the control query runs");
-  assert.ok(statements.includes(`${result.marker}' OR`), "the server received the query");
+  assert.equal(exchange.controlStatus, 200, "the control query runs");
+  assert.ok(statements.includes(`${exchange.marker}' OR`), "the server received the query");
 
-  const event = await waitForRequestEvent(app, result.marker);
+  const event = await waitForRequestEvent(app, exchange.marker);
   assert.ok(event !== undefined, "event for the request");
   assert.equal(event.action, "monitored");
   assert.equal(event.sink, sink);

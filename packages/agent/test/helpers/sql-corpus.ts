@@ -5,7 +5,7 @@ import type { SecurityEvent } from "../../src/telemetry/security-event";
 import type { RunningApp } from "./app-process";
 import { loadCorpus } from "./corpus";
 import { HttpClient, withQuery, type HttpResponse } from "./http-client";
-import type { TokenOracle } from "./sql-oracle";
+import type { SqlOracles, TokenOracle } from "./sql-oracle";
 
 /** One route of a fixture app that puts the query parameter `param` into SQL. */
 export interface CorpusRoute {
@@ -16,6 +16,27 @@ export interface CorpusRoute {
   readonly oracle: TokenOracle;
   /** Pairs sent before the payload, such as a first IN-list item (`id=alice`). */
   readonly leadingPairs?: ReadonlyArray<readonly [string, string]>;
+}
+
+/**
+ * Returns the vulnerable routes that every corpus app serves (pg-routes.cjs, postgres-routes.cjs,
+ * sql-corpus-queries.cjs), each with the dialect's oracle for the position it puts its input into.
+ * /number and /order put it at the end of the query, where the bare-token oracle applies. /in sends
+ * `alice` as the first list item, then the payload. `likeOracle` covers `'%…%'` where the dialect reads
+ * it differently from a plain string literal.
+ */
+export function vulnerableCorpusRoutes(
+  oracles: SqlOracles,
+  likeOracle: TokenOracle = oracles.stringLiteral,
+): CorpusRoute[] {
+  return [
+    { path: "/string", param: "name", oracle: oracles.stringLiteral },
+    { path: "/number", param: "id", oracle: oracles.bareToken },
+    { path: "/identifier", param: "column", oracle: oracles.quotedIdentifier },
+    { path: "/like", param: "q", oracle: likeOracle },
+    { path: "/in", param: "id", oracle: oracles.stringLiteral, leadingPairs: [["id", "alice"]] },
+    { path: "/order", param: "sort", oracle: oracles.bareToken },
+  ];
 }
 
 /** A payload whose request did not get the outcome the oracle calls for. */

@@ -5,7 +5,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 
 import type { StatementLog } from "./sql-call-forms";
-import type { CorpusRoute } from "./sql-corpus";
+import { vulnerableCorpusRoutes, type CorpusRoute } from "./sql-corpus";
 import { sqliteOracles } from "./sql-oracle";
 
 /** Names of the rows of every fixture table `items`, ids 1 to 4. */
@@ -75,23 +75,8 @@ async function traceAfter(traceFile: string, control: string): Promise<string> {
   return trace;
 }
 
-/**
- * The vulnerable routes of the SQLite corpus apps, with the oracle for the position each puts its
- * input into. /number and /order put it at the end of the query, where the bare-token oracle applies.
- */
-export const sqliteCorpusRoutes: readonly CorpusRoute[] = [
-  { path: "/string", param: "name", oracle: sqliteOracles.stringLiteral },
-  { path: "/number", param: "id", oracle: sqliteOracles.bareToken },
-  { path: "/identifier", param: "column", oracle: sqliteOracles.quotedIdentifier },
-  { path: "/like", param: "q", oracle: sqliteOracles.stringLiteral },
-  {
-    path: "/in",
-    param: "id",
-    oracle: sqliteOracles.stringLiteral,
-    leadingPairs: [["id", "alice"]],
-  },
-  { path: "/order", param: "sort", oracle: sqliteOracles.bareToken },
-];
+/** The vulnerable routes of the SQLite corpus apps. */
+export const sqliteCorpusRoutes: readonly CorpusRoute[] = vulnerableCorpusRoutes(sqliteOracles);
 
 /** Routes that bind the input or quote it by SQLite's rule (quotes doubled): nothing sent there may be flagged. */
 export const sqliteSafeRoutes: readonly CorpusRoute[] = [

@@ -31,7 +31,7 @@ const suite: SqlDriverSuite = {
     { path: "/form/callback-get-connection", sink: "mariadb.query", via: "callback" },
     { path: "/form/callback-nested", sink: "mariadb.query", via: "callback" },
   ],
-  // A pool of the callback API.
+  // /single/* run on a pool of the callback API, mariadb/callback.
   pool: { hold: "/single/hold", queued: "/single/string" },
 };
 

@@ -27,6 +27,8 @@ const suite: SqlDriverSuite = {
     safe: safeRoutes,
     sampleApp: "postgres-app.cjs",
   },
+  // The monitor-mode test runs the CommonJS build, which the corpus suite only samples in block mode.
+  monitorApp: "postgres-app.cjs",
   // Every route of postgres-forms.mjs runs the same query through another postgres API. All of them
   // reject the query's promise.
   formsApp: "postgres-forms.mjs",
