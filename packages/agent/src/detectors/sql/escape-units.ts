@@ -11,7 +11,7 @@ const backtick = 0x60;
  * content of complete literals and quoted identifiers. An input whose end cuts such a unit in two
  * has paired its quote or backslash with a character after it: either the app's escaping added that
  * character, or the input swallowed the app's closing quote (`abc'` placed in `'abc'' AND b = 'x'`).
- * The judge tells the two apart by whether the query still parses.
+ * The judge distinguishes the two by whether the query still parses.
  */
 export class EscapeUnits {
   // Per token index: for each content offset, 1 when that character is the second half of a unit.

@@ -2,7 +2,7 @@ import type { SqlDialect } from "./dialect";
 import { lexSql } from "./lexer";
 import type { TokenBuffer } from "./token-buffer";
 
-/** Longest query whose tokens are kept, in characters. */
+/** Maximum length of a query whose tokens are kept, in characters. */
 const maxCachedQueryLength = 4096;
 
 /** Most queries whose tokens are kept; the least recently used is dropped first. */
