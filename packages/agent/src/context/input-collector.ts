@@ -95,7 +95,12 @@ function joinPath(parent: string, key: string): string {
   return path.length <= maxPathLength ? path : `${path.slice(0, maxPathLength)}…`;
 }
 
+/** Returns whether the first non-whitespace character opens a JSON object or array, without allocating. */
 function looksLikeJson(value: string): boolean {
-  const first = value.trimStart()[0];
-  return (first === "{" || first === "[") && value.length >= 2;
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (code === 0x7b || code === 0x5b) return value.length >= 2; // `{` or `[`
+    if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) return false;
+  }
+  return false;
 }

@@ -19,20 +19,25 @@ export function collectRawInputs(req: IncomingMessage, collector: InputCollector
 
   if (questionMark !== -1) {
     for (const pair of parseQueryString(url.slice(questionMark + 1))) {
-      collector.addString("query", `query.${pair.key.join(".")}`, pair.value);
-      for (const key of pair.key) collector.addString("query", `query.${pair.key.join(".")}`, key);
+      const path = `query.${pair.key.join(".")}`;
+      collector.addString("query", path, pair.value);
+      for (const key of pair.key) collector.addString("query", path, key);
     }
   }
 
-  pathname.split("/").forEach((segment, index) => {
+  const segments = pathname.split("/");
+  for (let index = 1; index < segments.length; index++) {
+    const segment = segments[index] as string;
     if (segment !== "") collector.addString("path", `path.${index - 1}`, decodeComponent(segment));
-  });
+  }
 
-  for (const [name, value] of Object.entries(req.headers)) {
+  const headers = req.headers;
+  for (const name in headers) {
+    const value = headers[name];
     if (name === "cookie" || value === undefined) continue;
-    if (Array.isArray(value))
-      value.forEach((item) => collector.addString("headers", `headers.${name}`, item));
-    else collector.addString("headers", `headers.${name}`, value);
+
+    if (typeof value === "string") collector.addString("headers", `headers.${name}`, value);
+    else for (const item of value) collector.addString("headers", `headers.${name}`, item);
   }
 
   const cookieHeader = req.headers.cookie;
