@@ -52,8 +52,10 @@ function readEvents(file: string): SecurityEvent[] {
   } catch {
     return [];
   }
+  // The agent may be in the middle of a write: only lines ended by a newline are complete.
   return text
     .split("\n")
+    .slice(0, -1)
     .filter((line) => line !== "")
     .map((line) => JSON.parse(line) as SecurityEvent);
 }
