@@ -31,7 +31,7 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /**
  * Per-request state of the agent: the request, its response and its inputs. Inputs are extracted lazily, the first time a
- * sink asks, and the parsed part again only when the framework replaced the body or params object.
+ * sink requests them, and the parsed part again only when the framework replaced the body or params object.
  */
 export class RequestContext {
   readonly req: IncomingMessage;

@@ -1,4 +1,4 @@
-/** Where a user input came from in the request. */
+/** Part of the request that a user input came from. */
 export type InputSource = "query" | "body" | "params" | "headers" | "cookies" | "path";
 
 /** One string that the client controls, with the path that names it in events (`query.user.name`). */

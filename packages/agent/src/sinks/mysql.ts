@@ -32,7 +32,7 @@ function sqlText(sql: unknown): unknown {
  * Fails a blocked query the way mysql 2.18 fails one: `Sequence#end(error)` emits 'error', calls the
  * callback, then emits 'end', which Pool#query waits for to release the connection. The query is
  * never enqueued, so nothing reaches the server.
- * The 'error' listener stands in for the driver's `Protocol#_delegateError`, which raises an error on
+ * The 'error' listener replaces the driver's `Protocol#_delegateError`, which raises an error on
  * the connection when the query has no handler for it (no callback, no 'error' listener of the app).
  * It does so only when the connection has an 'error' listener. Without one, Node would raise the event
  * as an uncaught exception, and a blocked request would end the process.

@@ -6,7 +6,7 @@ import { eventSchemaErrors } from "../helpers/event-schema";
 
 const attack = encodeURIComponent("x' OR '1'='1");
 
-/** The agent's JSON log lines from an app's stderr. */
+/** Returns the agent's JSON log lines from an app's stderr. */
 function logLines(app: RunningApp): Array<Record<string, unknown>> {
   return app
     .stderr()
