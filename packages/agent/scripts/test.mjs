@@ -6,17 +6,18 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const filter = process.argv[2];
+// Arguments select files whose path contains any of them; none selects every file.
+const filters = process.argv.slice(2);
 
 const files = readdirSync(path.join(packageDir, "test"), { recursive: true })
   .map(String)
   .filter((file) => file.endsWith(".test.ts"))
-  .filter((file) => filter === undefined || file.includes(filter))
+  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
   .map((file) => path.join("test", file))
   .sort();
 
 if (files.length === 0) {
-  console.error(`no test files match ${filter ?? "test/**/*.test.ts"}`);
+  console.error(`no test files match ${filters.join(", ") || "test/**/*.test.ts"}`);
   process.exit(1);
 }
 

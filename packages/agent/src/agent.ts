@@ -4,7 +4,8 @@ import { agentState, setAgentState } from "./guard/agent-state";
 import { hookModules } from "./instrument/module-hooks";
 import { log, setLogLevel } from "./log";
 import { handleUnhandledBlocks } from "./response/block-response";
-import { instrumentations } from "./sinks";
+import { installRuntimeHooks } from "./instrument/runtime-hooks";
+import { instrumentations, runtimeInstrumentations } from "./sinks";
 import { instrumentFastify } from "./sources/fastify";
 import { instrumentHttpServers } from "./sources/http";
 import { startEventLog } from "./telemetry/event-log";
@@ -36,6 +37,7 @@ export function startAgent(): AgentConfig {
   instrumentHttpServers();
   instrumentFastify();
   hookModules(instrumentations);
+  installRuntimeHooks(runtimeInstrumentations);
   handleUnhandledBlocks();
 
   log.info(

@@ -10,7 +10,8 @@ export interface UserInput {
 
 /** A detector's verdict that an input changed the structure of an operation. */
 export interface Finding {
-  readonly input: UserInput;
+  /** Undefined when the operation is refused whatever its origin (a request to a cloud-metadata address). */
+  readonly input?: UserInput;
   /** Offset in UTF-16 code units of the offending occurrence inside the operation text. */
   readonly offset: number;
   /** Short machine-readable reason, such as `spans-tokens` or `unterminated-literal`. */

@@ -1,4 +1,5 @@
 import type { ModuleInstrumentation } from "../instrument/module-hooks";
+import type { RuntimeInstrumentation } from "../instrument/runtime-hooks";
 import { betterSqlite3 } from "./better-sqlite3";
 import { mariadb, mariadbCallback } from "./mariadb";
 import { mysql } from "./mysql";
@@ -22,3 +23,6 @@ export const instrumentations: readonly ModuleInstrumentation[] = [
 
 /** Names of the patched packages, for the ES module loader's include list and the load-order check. */
 export const instrumentedModuleNames: readonly string[] = instrumentations.map((item) => item.name);
+
+/** Patches of Node.js built-in modules and globals, installed when the agent starts. */
+export const runtimeInstrumentations: readonly RuntimeInstrumentation[] = [];

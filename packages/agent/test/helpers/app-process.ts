@@ -4,7 +4,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import type { SecurityEvent } from "../../src/telemetry/security-event";
+import type { SecurityEvent as AgentEvent } from "../../src/telemetry/security-event";
+
+/**
+ * An event as tests read it. Events about an operation outside any request, or refused without an
+ * input, carry null there; tests that expect those check for null before reading the fields.
+ */
+export type SecurityEvent = AgentEvent & {
+  input: NonNullable<AgentEvent["input"]>;
+  request: NonNullable<AgentEvent["request"]>;
+};
 
 /** Directory of the fixture apps. */
 export const fixturesDir = path.resolve(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 
-import type { SecurityEvent } from "../../src/telemetry/security-event";
+import type { SecurityEvent } from "./app-process";
 import type { RunningApp } from "./app-process";
 import { withQuery } from "./http-client";
 

@@ -113,8 +113,9 @@ describe("detector properties", () => {
         const finding = detectSqlInjection(query, dialect, inputs);
         if (finding === undefined) return;
 
-        assert.ok(inputs.includes(finding.input), "finding names an input that was not passed");
-        assert.equal(query.startsWith(finding.input.value, finding.offset), true);
+        const input = finding.input;
+        assert.ok(input !== undefined && inputs.includes(input), "finding names a passed input");
+        assert.equal(query.startsWith(input.value, finding.offset), true);
         assert.ok(finding.reason.length > 0);
       }),
       { numRuns: 3000 },
