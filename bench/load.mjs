@@ -11,14 +11,24 @@ const clockTicksPerSecond = readClockTicks();
 /**
  * Loads `url` for `durationSeconds` with `connections` keep-alive connections and returns the
  * throughput, latency percentiles (ms) and the CPU time that the server process `pid` spent per
- * request (ms, null where /proc is missing). Throws when any response is not 2xx or any request
+ * request (ms, null where /proc is missing). `request` may set method, headers and body. Throws
+ * when any response has another status than `expectedStatus` (default 200) or any request
  * errored, because such a run measures something other than the route.
  */
-export async function measure(url, { connections, durationSeconds, pid }) {
+export async function measure(
+  url,
+  { connections, durationSeconds, pid, request = {}, expectedStatus = 200 },
+) {
   // autocannon's own histogram stores whole milliseconds, too coarse for latencies of a few
   // milliseconds, so every latency (a float in ms) is also kept here.
   const latencies = [];
-  const instance = autocannon({ url, connections, duration: durationSeconds, pipelining: 1 });
+  const instance = autocannon({
+    url,
+    connections,
+    duration: durationSeconds,
+    pipelining: 1,
+    ...request,
+  });
   instance.on("response", (_client, _statusCode, _bytes, responseTime) =>
     latencies.push(responseTime),
   );
@@ -27,11 +37,15 @@ export async function measure(url, { connections, durationSeconds, pid }) {
   const result = await instance;
   const cpuAfter = readCpuSeconds(pid);
 
-  const problems = result.errors + result.timeouts + result.non2xx;
+  const unexpected = Object.entries(result.statusCodeStats ?? {})
+    .filter(([status]) => Number(status) !== expectedStatus)
+    .reduce((sum, [, stats]) => sum + stats.count, 0);
+  const problems = result.errors + result.timeouts + unexpected;
   if (problems > 0) {
     throw new Error(
       `Load run against ${url} failed: ${result.errors} errors, ${result.timeouts} timeouts, ` +
-        `${result.non2xx} non-2xx responses (status counts ${JSON.stringify(result.statusCodeStats)})`,
+        `${unexpected} responses other than ${expectedStatus} ` +
+        `(status counts ${JSON.stringify(result.statusCodeStats)})`,
     );
   }
   if (result.requests.total === 0) throw new Error(`Load run against ${url} completed no requests`);

@@ -26,7 +26,48 @@ const scenarios = [
     title: "Injectable route, benign input",
     path: "/users?name=alice",
   },
+  // One route per sink class beyond SQL, each with benign input that reaches the sink once.
+  { name: "fs-read", title: "File read (fs/promises)", path: "/files?name=readme.txt" },
+  {
+    name: "shell-exec",
+    title: "Shell command (child_process.exec)",
+    path: "/files/lines?name=readme.txt",
+  },
+  {
+    name: "outgoing-fetch",
+    title: "Outgoing request to the app itself (fetch)",
+    path: "/products/preview?path=%2Fproducts%2Fby-category%3Fcategory%3Dtools",
+  },
+  { name: "code-function", title: "Compiled expression (Function)", path: "/calc?expr=2*(3%2B4)" },
+  {
+    name: "deserialize",
+    title: "Deserialization (node-serialize)",
+    path: "/preferences/import",
+    request: jsonPost({ data: '{"theme":"dark","items":[1,2,3]}' }),
+  },
+  { name: "html-response", title: "HTML response with input", path: "/search/page?q=cable" },
+  {
+    name: "redirect",
+    title: "Redirect (Location header)",
+    path: "/go?next=/products",
+    status: 302,
+  },
+  {
+    name: "json-body-merge",
+    title: "JSON body merged into settings",
+    path: "/settings",
+    request: jsonPost({ theme: "dark" }),
+  },
+  // NOTE: no MongoDB server runs on the benchmark machine, so the NoSQL sink has no route here.
 ];
+
+function jsonPost(body) {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  };
+}
 
 // An attack that the protected app must block and the unprotected app must not, which proves
 // that each side runs the configuration that the figures claim.
@@ -41,7 +82,9 @@ const usage = `Usage: node run.mjs [options]
   --rounds <n>        measured rounds per side and scenario (default 10, smoke 1)
   --connections <n>   concurrent keep-alive connections (default 10)
   --smoke             short run that checks the setup, not a measurement
-  --out <file>        JSON summary path (default bench/results/latest.json, smoke: OS temp dir)`;
+  --out <file>        JSON summary path (default bench/results/latest.json, smoke: OS temp dir)
+  --only <names>      comma-separated scenario names to run (default: all)
+Scenarios: ${scenarios.map((scenario) => scenario.name).join(", ")}`;
 
 const options = readOptions();
 const sides = [];
@@ -97,7 +140,7 @@ async function main() {
   );
 
   const results = [];
-  for (const scenario of scenarios) results.push(await runScenario(scenario));
+  for (const scenario of selectedScenarios()) results.push(await runScenario(scenario));
 
   // The probe wrote one event, so any other event means that benign load was flagged.
   const eventLines = (await readFile(eventsFile, "utf8").catch(() => ""))
@@ -143,13 +186,24 @@ async function checkSides() {
   }
 }
 
+function selectedScenarios() {
+  if (options.only === undefined) return scenarios;
+
+  const names = options.only.split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !scenarios.some((scenario) => scenario.name === name));
+  if (unknown.length > 0) throw new Error(`Unknown scenario(s) in --only: ${unknown.join(", ")}`);
+  return scenarios.filter((scenario) => names.includes(scenario.name));
+}
+
 async function runScenario(scenario) {
-  console.log(`\n${scenario.title}: GET ${scenario.path}`);
+  console.log(`\n${scenario.title}: ${scenario.request?.method ?? "GET"} ${scenario.path}`);
   const load = (side, durationSeconds) =>
     measure(side.app.url + scenario.path, {
       connections: options.connections,
       durationSeconds,
       pid: side.app.pid,
+      request: scenario.request,
+      expectedStatus: scenario.status,
     });
 
   for (const side of sides) await load(side, options.warmup);
@@ -239,6 +293,7 @@ function readOptions() {
         connections: { type: "string" },
         smoke: { type: "boolean", default: false },
         out: { type: "string" },
+        only: { type: "string" },
         help: { type: "boolean", default: false },
       },
     }));
@@ -262,6 +317,7 @@ function readOptions() {
     duration: readPositiveInteger("--duration", values.duration, defaults.duration),
     rounds: readPositiveInteger("--rounds", values.rounds, defaults.rounds),
     connections: readPositiveInteger("--connections", values.connections, defaults.connections),
+    only: values.only,
     // A smoke run is no measurement, so by default it does not replace the recorded summary.
     out: resolve(
       values.out ?? (values.smoke ? join(tmpdir(), "rampart-bench-smoke.json") : defaultOut),

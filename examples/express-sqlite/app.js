@@ -9,6 +9,7 @@
 const express = require("express");
 
 const { openDatabase } = require("./db");
+const { addMoreRoutes, closeMoreRoutes } = require("./more-routes");
 
 const db = openDatabase();
 const app = express();
@@ -27,6 +28,18 @@ app.get("/", (_req, res) => {
       "POST /login {name, password}",
       "GET /me (cookie: session=...)",
       "GET /api/account (header: X-Api-Key)",
+      "GET /files?name=readme.txt",
+      "GET /files/lines?name=readme.txt",
+      "GET /files/grep?word=shop",
+      "GET /preview?url=...",
+      "GET /products/preview?path=/products",
+      "GET /calc?expr=2*(3%2B4)",
+      "POST /preferences/import {data}",
+      "POST /preferences/import-yaml {data}",
+      "POST /mongo/login {name, password}",
+      "GET /search/page?q=cable",
+      "GET /go?next=/products",
+      "POST /settings {theme}",
     ],
   });
 });
@@ -125,6 +138,8 @@ app.get("/api/account", (req, res) => {
   res.json({ user });
 });
 
+addMoreRoutes(app, () => `http://127.0.0.1:${server.address().port}`);
+
 // Like many real apps, this leaks the database error message to the client. Attack tools use it
 // to confirm an injection, which makes the unprotected run of sqlmap-check.sh a fair baseline.
 app.use((err, req, res, _next) => {
@@ -176,7 +191,10 @@ server.on("error", (err) => {
 // finish before the process ends.
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => {
-    server.close(() => db.close());
+    server.close(() => {
+      db.close();
+      closeMoreRoutes().catch(() => {});
+    });
     server.closeAllConnections();
   });
 }

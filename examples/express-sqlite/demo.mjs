@@ -6,7 +6,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
-import { loadRequests, parseBlock, send } from "./replay.mjs";
+import { loadRequests, parseBlock, requestIdOf, send } from "./replay.mjs";
 import { exampleDir, startApp } from "./start-app.mjs";
 
 const requestTimeoutMs = 10_000;
@@ -67,11 +67,10 @@ async function main() {
     results.push({ request, response, block: parseBlock(response) });
   }
 
-  const expectedIds = results.map((result) => result.block?.eventId).filter(Boolean);
-  const events = await readEvents(expectedIds);
+  const events = await readEvents(results);
   await app.stop();
 
-  const { rows, failures } = tally(results);
+  const { rows, failures } = tally(results, events);
   printTable(rows);
   printEvents(results, events);
 
@@ -80,7 +79,9 @@ async function main() {
     for (const line of failures) console.log(`  ${line}`);
     return 1;
   }
-  console.log("\nPASS: every attack was blocked and every benign request passed.");
+  console.log(
+    "\nPASS: every attack was blocked or monitored as expected and every benign request passed.",
+  );
   return 0;
 }
 
@@ -94,8 +95,15 @@ function checkAgentBuilt() {
   }
 }
 
-/** Reads the event log, waiting up to 3 s for the events of blocked responses to be written. */
-async function readEvents(expectedIds) {
+/**
+ * Reads the event log, waiting up to 3 s for the events of blocked responses and of attacks
+ * expected to be monitored.
+ */
+async function readEvents(results) {
+  const expectedIds = results.map((result) => result.block?.eventId).filter(Boolean);
+  const monitoredRequests = results
+    .filter(({ request }) => request.expect === "monitored")
+    .map(({ request }) => requestIdOf(request));
   const deadline = Date.now() + 3000;
   for (;;) {
     const text = await readFile(eventsFile, "utf8").catch(() => "");
@@ -105,23 +113,27 @@ async function readEvents(expectedIds) {
       .map((line) => JSON.parse(line));
 
     const logged = new Set(events.map((event) => event.event_id));
-    if (expectedIds.every((id) => logged.has(id)) || Date.now() > deadline) return events;
+    const requestIds = new Set(events.map((event) => event.request?.request_id));
+    const complete =
+      expectedIds.every((id) => logged.has(id)) &&
+      monitoredRequests.every((id) => requestIds.has(id));
+    if (complete || Date.now() > deadline) return events;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
 /** Counts the expected outcomes per attack class and for benign requests, and lists the others. */
-function tally(results) {
+function tally(results, events) {
   const rows = new Map();
   const failures = [];
 
   for (const { request, response, block } of results) {
     const label = request.kind === "attack" ? request.class : "benign";
-    const row = rows.get(label) ?? { ok: 0, total: 0 };
+    const row = rows.get(label) ?? { ok: 0, total: 0, expect: expectationOf(request) };
     rows.set(label, row);
     row.total++;
 
-    if (isExpected(request, response, block)) {
+    if (isExpected(request, response, block, events)) {
       row.ok++;
     } else {
       failures.push(describeFailure(request, response, block));
@@ -130,14 +142,28 @@ function tally(results) {
   return { rows, failures };
 }
 
-function isExpected(request, response, block) {
-  if (request.kind === "attack") return block !== null;
-  return block === null && response.status < 500;
+function expectationOf(request) {
+  if (request.kind === "benign") return "passed";
+  return request.expect ?? "blocked";
+}
+
+function isExpected(request, response, block, events) {
+  if (request.kind === "benign") return block === null && response.status < 500;
+  if (expectationOf(request) === "blocked") return block !== null;
+
+  // Monitored: the request went through and a monitored event names it.
+  const requestId = requestIdOf(request);
+  return (
+    block === null &&
+    events.some((event) => event.request?.request_id === requestId && event.action === "monitored")
+  );
 }
 
 function describeFailure(request, response, block) {
   let outcome = "got a server error";
-  if (request.kind === "attack") outcome = "was not blocked";
+  if (request.kind === "attack" && expectationOf(request) === "blocked")
+    outcome = "was not blocked";
+  else if (request.kind === "attack") outcome = "was not monitored (no event, or blocked)";
   else if (block !== null) outcome = "was blocked";
 
   return (
@@ -148,18 +174,18 @@ function describeFailure(request, response, block) {
 
 function printTable(rows) {
   const attacks = { ok: 0, total: 0 };
-  console.log(`${"Attack class".padEnd(22)}Blocked`);
+  console.log(`${"Attack class".padEnd(24)}${"Expected".padEnd(11)}As expected`);
   for (const [label, row] of rows) {
     if (label === "benign") continue;
-    console.log(`${label.padEnd(22)}${row.ok}/${row.total}`);
+    console.log(`${label.padEnd(24)}${row.expect.padEnd(11)}${row.ok}/${row.total}`);
     attacks.ok += row.ok;
     attacks.total += row.total;
   }
-  console.log(`${"all attacks".padEnd(22)}${attacks.ok}/${attacks.total}`);
+  console.log(`${"all attacks".padEnd(24)}${"".padEnd(11)}${attacks.ok}/${attacks.total}`);
 
   const benign = rows.get("benign") ?? { ok: 0, total: 0 };
-  console.log(`\n${"Benign requests".padEnd(22)}Passed`);
-  console.log(`${"all benign".padEnd(22)}${benign.ok}/${benign.total}`);
+  console.log(`\n${"Benign requests".padEnd(24)}Passed`);
+  console.log(`${"all benign".padEnd(24)}${benign.ok}/${benign.total}`);
 }
 
 /** Prints the event log path, a sample event, and warnings where events break the contract. */

@@ -3,6 +3,9 @@
 import { readFile } from "node:fs/promises";
 
 const kinds = ["benign", "attack"];
+// What the agent does with an attack under the demo's settings: attack types that are monitored
+// by default are logged and let through.
+const expectations = ["blocked", "monitored"];
 const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 /** Reads and validates the request list; throws with the offending entry on a malformed one. */
@@ -26,6 +29,9 @@ function findProblem(request, ids) {
   if (!kinds.includes(request.kind)) return `kind must be one of ${kinds.join(", ")}`;
   if (request.kind === "attack" && typeof request.class !== "string")
     return "an attack needs a class";
+  if (request.expect !== undefined && !expectations.includes(request.expect))
+    return `expect must be one of ${expectations.join(", ")}`;
+  if (request.expect !== undefined && request.kind !== "attack") return "only attacks have expect";
   if (!["GET", "POST"].includes(request.method)) return "method must be GET or POST";
   if (typeof request.path !== "string" || !request.path.startsWith("/"))
     return "path must start with /";
@@ -48,9 +54,14 @@ export function buildUrl(baseUrl, request) {
   return baseUrl + path + (query === "" ? "" : `?${query}`);
 }
 
+/** Request id that the demo sends with a request, so that its events can be found in the log. */
+export function requestIdOf(request) {
+  return `demo-${request.id}`;
+}
+
 /** Sends one request and returns its status, content type and body text. */
 export async function send(baseUrl, request, timeoutMs) {
-  const headers = { ...request.headers };
+  const headers = { "x-request-id": requestIdOf(request), ...request.headers };
   let body;
   if (request.json !== undefined) {
     headers["Content-Type"] = "application/json";
