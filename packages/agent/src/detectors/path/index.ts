@@ -1,0 +1,2 @@
+export { detectPathTraversal, type PathFindingReason } from "./detect";
+export { pathText } from "./path-text";
