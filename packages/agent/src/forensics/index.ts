@@ -1,0 +1,127 @@
+import diagnosticsChannel from "node:diagnostics_channel";
+import { performance } from "node:perf_hooks";
+
+import type { AgentConfig } from "../config";
+import type { RequestContext } from "../context/request-context";
+import { failOpen } from "../failsafe";
+import { agentState } from "../guard/agent-state";
+import type { SecurityEvent } from "../telemetry/security-event";
+import { policyVersion } from "./policy-version";
+import { millisecondsSince, recordRequestStart, requestStart } from "./request-timing";
+import { buildSnapshot, type Snapshot } from "./snapshot";
+import { SnapshotStore, type SnapshotStats } from "./store";
+
+/** Maximum wait for a blocked request's response before its snapshot is written without it, in milliseconds. */
+const responseWaitMs = 5_000;
+
+/** Node's channel published when an http or https server receives a request (Node 18.7 and later). */
+const requestStartChannel = "http.server.request.start";
+
+let store: SnapshotStore | undefined;
+let storeConfig: AgentConfig | undefined;
+let exitHookInstalled = false;
+
+function wantsSnapshot(config: AgentConfig, action: SecurityEvent["action"]): boolean {
+  const capture = config.snapshots?.capture ?? "off";
+  return capture === "all" || (capture === "blocks" && action === "blocked");
+}
+
+/** Returns the store of the running configuration, creating it (and running retention) on first use. */
+function activeStore(config: AgentConfig): SnapshotStore | undefined {
+  const settings = config.snapshots;
+  if (settings === undefined || settings.capture === "off") return undefined;
+  if (store !== undefined && storeConfig === config) return store;
+
+  store?.stop();
+  store = new SnapshotStore(settings.dir, settings);
+  storeConfig = config;
+  store.start();
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once("exit", () => flushAtExit(store));
+  }
+  return store;
+}
+
+function flushAtExit(exiting: SnapshotStore | undefined): void {
+  exiting?.flushSync();
+}
+
+/**
+ * Records when each request started, for the snapshots' timings. The subscription removes itself
+ * once the running agent turns out to take no snapshots, so those apps pay nothing per request.
+ */
+function onRequestStart(message: unknown): void {
+  const config = agentState()?.config;
+  if (config === undefined) return;
+
+  if (activeStore(config) === undefined) {
+    diagnosticsChannel.unsubscribe(requestStartChannel, onRequestStart);
+    return;
+  }
+  const request = (message as { request?: object }).request;
+  if (request !== undefined) recordRequestStart(request);
+}
+
+diagnosticsChannel.subscribe(requestStartChannel, onRequestStart);
+
+/** Writes the snapshot once the blocked request's response went out, so it carries the time to block. */
+function queueAfterResponse(
+  target: SnapshotStore,
+  snapshot: Snapshot,
+  context: RequestContext,
+): void {
+  if (!target.reserve()) return;
+
+  let queued = false;
+  const queue = (responded: boolean) => {
+    if (queued) return;
+    queued = true;
+    clearTimeout(timer);
+    const start = requestStart(context.req);
+    if (responded && start !== undefined)
+      snapshot.timings.time_to_block_ms = millisecondsSince(start.monotonicMs);
+    target.addReserved(snapshot);
+  };
+  const timer = setTimeout(() => queue(false), responseWaitMs);
+  timer.unref();
+  context.res.once("finish", () => queue(true));
+  context.res.once("close", () => queue(false));
+}
+
+function snapshotDetection(event: SecurityEvent, context: RequestContext | undefined): void {
+  const detectedAtMs = performance.now();
+  const config = agentState()?.config;
+  if (config === undefined || !wantsSnapshot(config, event.action)) return;
+
+  const target = activeStore(config);
+  if (target === undefined) return;
+
+  const snapshot = buildSnapshot(event, context, policyVersion(config), detectedAtMs);
+  if (event.action === "blocked" && context !== undefined && !context.res.writableFinished) {
+    queueAfterResponse(target, snapshot, context);
+    return;
+  }
+  target.add(snapshot);
+}
+
+/**
+ * Takes a forensic snapshot of a detection when RAMPART_SNAPSHOTS requests one. The snapshot is
+ * built synchronously from the event and the request, then written asynchronously; any failure is
+ * counted and never reaches the caller.
+ */
+export function takeSnapshot(event: SecurityEvent, context: RequestContext | undefined): void {
+  failOpen("snapshot.capture", undefined, () => snapshotDetection(event, context));
+}
+
+/** Counters of the running snapshot store; all zero when no snapshot was taken. */
+export function snapshotStats(): SnapshotStats {
+  return store === undefined
+    ? { written: 0, dropped: 0, failed: 0, removed: 0 }
+    : { ...store.stats };
+}
+
+/** Resolves once queued snapshots are written; for tests and orderly shutdown. */
+export function drainSnapshots(): Promise<void> {
+  return store === undefined ? Promise.resolve() : store.drain();
+}
