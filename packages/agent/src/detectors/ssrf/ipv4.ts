@@ -1,0 +1,67 @@
+/** Characters that any IPv4 notation uses; host names almost always contain another letter. */
+const ipv4Characters = /^[\dA-Fa-fXx.]+$/;
+
+/**
+ * Parses an IPv4 address the way the WHATWG URL parser and `inet_aton` do: one to four parts
+ * separated by dots, each decimal, octal (leading `0`) or hexadecimal (`0x`), the last part filling
+ * the remaining bytes (`127.1`, `0x7f.1`, `2130706433`, `0177.0.0.1`). One trailing dot is allowed.
+ * Returns the address as an unsigned 32-bit number, or undefined when the text is not an IPv4 address.
+ */
+export function parseIPv4(text: string): number | undefined {
+  if (text === "" || text.length > 64 || !ipv4Characters.test(text)) return undefined;
+
+  const host = text.endsWith(".") ? text.slice(0, -1) : text;
+
+  const parts = host.split(".");
+  if (parts.length > 4) return undefined;
+
+  const numbers: number[] = [];
+  for (const part of parts) {
+    const value = parseIPv4Part(part);
+    if (value === undefined) return undefined;
+    numbers.push(value);
+  }
+  return combineParts(numbers);
+}
+
+function parseIPv4Part(part: string): number | undefined {
+  if (part === "") return undefined;
+
+  let digits = part;
+  let radix = 10;
+  if (/^0x/i.test(part)) {
+    digits = part.slice(2);
+    radix = 16;
+  } else if (part.length > 1 && part.startsWith("0")) {
+    digits = part.slice(1);
+    radix = 8;
+  }
+
+  // "0x" alone is zero for the WHATWG parser.
+  if (digits === "") return 0;
+
+  const pattern = radix === 16 ? /^[0-9a-f]+$/i : radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
+  if (!pattern.test(digits)) return undefined;
+
+  const value = Number.parseInt(digits, radix);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+function combineParts(numbers: readonly number[]): number | undefined {
+  const last = numbers[numbers.length - 1] ?? 0;
+  const leading = numbers.slice(0, -1);
+  if (leading.some((value) => value > 255)) return undefined;
+
+  // The last part covers the bytes that the leading parts left: 4 bytes for `a`, 3 for `a.b`, and so on.
+  const lastBytes = 4 - leading.length;
+  if (last >= 256 ** lastBytes) return undefined;
+
+  let address = 0;
+  for (const [index, value] of leading.entries()) address += value * 256 ** (3 - index);
+  return address + last;
+}
+
+/** Formats a 32-bit IPv4 address in dotted decimal. */
+export function formatIPv4(address: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join(".");
+}
