@@ -29,15 +29,53 @@ export interface OutgoingRequest {
    * host is judged again when its socket connects; one event is enough.
    */
   readonly reportedHosts: Set<string>;
+  /**
+   * True when a cloud provider's SDK made the request to a metadata host named in its own code
+   * (credential and region lookups). Only such a request may reach a metadata address, and only
+   * when no input chose the host.
+   */
+  readonly fromCloudSdk: boolean;
 }
 
-/** Creates the outgoing request of a client call. */
+/**
+ * Package folders of the cloud SDKs that read credentials from the metadata service. A stack
+ * frame in one of them means that the SDK, not the app, chose the metadata URL.
+ */
+const cloudSdkFrame =
+  /[\\/]node_modules[\\/](@aws-sdk|@smithy|aws-sdk|gcp-metadata|google-auth-library|@google-cloud|@azure|@alicloud|@alicloud-sdk)[\\/]/;
+
+/**
+ * True when the origin names a metadata host and a cloud SDK is on the stack. The stack is only
+ * captured for metadata hosts, so ordinary requests pay one host check.
+ */
+function isCloudSdkMetadataCall(origin: RequestTarget): boolean {
+  const category = connectionCategory(origin.hostname, []);
+  if (category !== "cloud-metadata") return false;
+
+  // The SDK's frame sits below the client library's and the agent's own frames, deeper than the
+  // default limit of 10.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
+  try {
+    return cloudSdkFrame.test(new Error().stack ?? "");
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** Creates the outgoing request of a client call. Call it on the app's stack, from the sink. */
 export function createOutgoingRequest(
   sink: string,
   origin: RequestTarget,
   redirected = false,
 ): OutgoingRequest {
-  return { sink, origin, redirected, reportedHosts: new Set() };
+  return {
+    sink,
+    origin,
+    redirected,
+    reportedHosts: new Set(),
+    fromCloudSdk: !redirected && isCloudSdkMetadataCall(origin),
+  };
 }
 
 const storageKey = Symbol.for("rampart.outgoingRequestStorage");
@@ -125,6 +163,7 @@ export function inspectConnection(
     redirected: request.redirected || host !== request.origin.hostname,
     addresses,
     toSelf: isCallToSelf(request, port, addresses),
+    fromCloudSdk: request.fromCloudSdk,
   };
   return inspect({
     attackType: "ssrf",

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { startApp, type RunningApp, type SecurityEvent } from "../helpers/app-process";
@@ -544,4 +547,68 @@ describe("SSRF outside any request", () => {
     assert.ok(!target.paths.includes("/startup"));
     assertNoTripwire(app);
   });
+});
+
+describe("ssrf: cloud SDK credential lookups", () => {
+  let target: SsrfTarget;
+  let app: RunningApp;
+  let sdkDir: string;
+  let client: HttpClient;
+
+  before(async () => {
+    // A stand-in for a cloud SDK: a module under node_modules/gcp-metadata that requests the
+    // metadata host named in its own code, as the real SDKs do to read credentials.
+    sdkDir = mkdtempSync(path.join(tmpdir(), "rampart-sdk-"));
+    const moduleDir = path.join(sdkDir, "node_modules", "gcp-metadata");
+    mkdirSync(moduleDir, { recursive: true });
+    writeFileSync(
+      path.join(moduleDir, "index.js"),
+      "exports.request = (client, url) => client(url);\n",
+    );
+
+    target = await startSsrfTarget();
+    app = await startApp({
+      script: "ssrf-app.cjs",
+      loader: "none",
+      mode: "block",
+      env: { TARGET_ORIGIN: target.origin, FAKE_SDK_DIR: sdkDir },
+    });
+    client = new HttpClient(app.url);
+  });
+
+  after(async () => {
+    client.close();
+    await app.stop();
+    await target.close();
+    rmSync(sdkDir, { recursive: true, force: true });
+  });
+
+  for (const name of ["http.get-string", "fetch", "undici.request"]) {
+    test(`${name}: the SDK reaches its metadata host`, async () => {
+      const response = await client.get(
+        withQuery("/metadata-name", [
+          ["client", name],
+          ["by", "sdk"],
+        ]),
+      );
+      assert.equal(response.status, 200, response.body);
+      assert.ok(target.paths.includes("/computeMetadata/v1/"), "the loopback target saw the call");
+      assertNoTripwire(app);
+    });
+
+    test(`${name}: the same URL from app code is blocked`, async () => {
+      const before = target.paths.length;
+      const response = await client.get(
+        withQuery("/metadata-name", [
+          ["client", name],
+          ["by", "app"],
+        ]),
+      );
+      assert.equal(response.status, 403, response.body);
+      const event = await eventFor(app, response.body);
+      assert.equal(event.reason, "cloud-metadata");
+      assert.equal(target.paths.length, before, "nothing reached the target");
+      assertNoTripwire(app);
+    });
+  }
 });

@@ -16,6 +16,8 @@ export interface Connection {
   readonly addresses: readonly string[];
   /** True when the connection goes to the address and port that received the incoming request. */
   readonly toSelf?: boolean;
+  /** True when a cloud SDK requested its metadata host itself (credential lookups). */
+  readonly fromCloudSdk?: boolean;
 }
 
 /**
@@ -45,7 +47,8 @@ export function connectionCategory(
 
 /**
  * Judges one connection against the request's inputs:
- * - a cloud-metadata address is refused whatever chose it (finding without input);
+ * - a cloud-metadata address is refused whatever chose it (finding without input), except for a
+ *   cloud SDK's own credential lookup that no input chose;
  * - another internal address is an attack when an input chose the origin's host, unless the
  *   allow-list contains the connection's host or all its addresses;
  * - a public address is never a finding;
@@ -59,7 +62,12 @@ export function judgeConnection(
 ): Finding | undefined {
   const category = connectionCategory(connection.hostname, connection.addresses);
   const offset = connection.origin.hostStart;
-  if (category === "cloud-metadata") return { offset, reason: "cloud-metadata" };
+  if (category === "cloud-metadata") {
+    const input = findHostChooser(connection.origin, inputs);
+    if (input !== undefined) return { input, offset, reason: "cloud-metadata" };
+    if (connection.fromCloudSdk === true) return undefined;
+    return { offset, reason: "cloud-metadata" };
+  }
   if (!isInternalCategory(category)) return undefined;
 
   if (allowList.allows(connection.hostname, connection.addresses)) return undefined;
