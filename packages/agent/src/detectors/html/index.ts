@@ -1,0 +1,9 @@
+export { detectXss, minInputLength, type XssFindingReason } from "./xss";
+export {
+  tokenizeHtml,
+  type HtmlAttribute,
+  type HtmlComment,
+  type HtmlRawText,
+  type HtmlStructure,
+  type HtmlTag,
+} from "./tokenizer";
