@@ -39,6 +39,7 @@ app.get("/", (_req, res) => {
       "POST /mongo/login {name, password}",
       "GET /search/page?q=cable",
       "GET /go?next=/products",
+      "GET /catalog?variant=summer-2026",
       "POST /settings {theme}",
     ],
   });

@@ -128,6 +128,14 @@ function addMoreRoutes(app, selfUrl) {
     res.redirect(String(req.query.next ?? "/"));
   });
 
+  // Header injection: early hints carry a header built from the query. Node refuses CR and LF in
+  // every other header API, but not in this one.
+  app.get("/catalog", (req, res) => {
+    const variant = String(req.query.variant ?? "default");
+    res.writeEarlyHints({ link: "</styles.css>; rel=preload; as=style", "x-variant": variant });
+    res.json({ variant });
+  });
+
   // Prototype pollution shape: settings merged from a JSON body.
   app.post("/settings", (req, res) => {
     res.json({ settings: Object.assign({ theme: "light" }, req.body) });

@@ -32,6 +32,8 @@ function findProblem(request, ids) {
   if (request.expect !== undefined && !expectations.includes(request.expect))
     return `expect must be one of ${expectations.join(", ")}`;
   if (request.expect !== undefined && request.kind !== "attack") return "only attacks have expect";
+  if (request.status !== undefined && request.kind !== "benign")
+    return "only benign requests have status";
   if (!["GET", "POST"].includes(request.method)) return "method must be GET or POST";
   if (typeof request.path !== "string" || !request.path.startsWith("/"))
     return "path must start with /";

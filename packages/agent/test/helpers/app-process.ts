@@ -114,6 +114,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       PORT: "0",
       RAMPART_MODE: options.mode ?? "block",
       RAMPART_EVENTS: eventsFile,
+      // Snapshots of blocked requests stay with the test's other files and go away with them.
+      RAMPART_SNAPSHOT_DIR: path.join(workDir, "snapshots"),
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

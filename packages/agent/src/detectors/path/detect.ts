@@ -64,7 +64,9 @@ export function detectPathTraversal(
 
 /**
  * Returns the input paths (`query.file`) of which some value occurs in the path verbatim, or
- * normalized without climbing, as `path.join` leaves `a/./b//c`.
+ * normalized without climbing, as `path.join` leaves `a/./b//c`. Only occurrences that start and
+ * end on segment boundaries count: a query key such as `name` shares its value's input path and
+ * occurs inside `/etc/hostname` by chance.
  */
 function inputPathsUsedAsReceived(
   path: string,
@@ -74,7 +76,7 @@ function inputPathsUsedAsReceived(
   const paths = new Set<string>();
   for (const input of inputs) {
     if (paths.has(input.path)) continue;
-    if (path.includes(input.value)) {
+    if (occursAsSegments(path, input.value)) {
       paths.add(input.path);
       continue;
     }
@@ -82,9 +84,37 @@ function inputPathsUsedAsReceived(
     // Read relative, as path.join reads it, so that `/a/../../x` counts as climbing.
     const normalized = normalizePath(withoutLeadingSeparators(input.value));
     const meaningful = normalized !== "." && !climbsAbove(normalized);
-    if (meaningful && normalizedPath.includes(normalized)) paths.add(input.path);
+    if (meaningful && occursAsSegments(normalizedPath, normalized)) paths.add(input.path);
   }
   return paths;
+}
+
+/**
+ * True when `value` occurs in `path` starting at the start of a segment and ending at the end of
+ * one or before an extension dot. Occurrences are searched without overlap, so the scan stays
+ * linear in the path's length even for periodic values (`aaaa` in `aaaaaaaa`).
+ */
+function occursAsSegments(path: string, value: string): boolean {
+  if (value === "") return false;
+
+  for (
+    let index = path.indexOf(value);
+    index !== -1;
+    index = path.indexOf(value, index + value.length)
+  ) {
+    const before = index === 0 ? "/" : path[index - 1];
+    const end = index + value.length;
+    const after = end === path.length ? "/" : path[end];
+    const startsSegment = before === "/" || before === "\\" || isSeparatorEdge(value[0]);
+    const endsSegment =
+      after === "/" || after === "\\" || after === "." || isSeparatorEdge(value[value.length - 1]);
+    if (startsSegment && endsSegment) return true;
+  }
+  return false;
+}
+
+function isSeparatorEdge(character: string | undefined): boolean {
+  return character === "/" || character === "\\";
 }
 
 /** True when normalizing the path could reveal the form: it has a tail and the path contains its last segment. */

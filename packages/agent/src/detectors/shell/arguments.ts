@@ -1,3 +1,4 @@
+import { isRouteWord } from "./detect";
 import type { Finding, UserInput } from "../types";
 
 /** Values such as `-5` or `-0.25`: a number, which programs take as a value far more often than as an option. */
@@ -44,7 +45,10 @@ export function detectProgramFromInput(
     const value = input.value;
     if (value.length < 2) continue;
 
-    if (file === value) return { input, offset: 0, reason: "program-from-input" };
+    if (file === value) {
+      if (isRouteWord(input)) continue;
+      return { input, offset: 0, reason: "program-from-input" };
+    }
 
     const hasSeparator = value.includes("/") || value.includes("\\");
     const offset = hasSeparator ? file.indexOf(value) : -1;

@@ -113,8 +113,21 @@ function findChangingOccurrence(
   visitOccurrences(command, input.value, firstOffset, (offset) => {
     const reason =
       length === 1 ? judge.judgeSingleCharacter(offset) : judge.judge(offset, offset + length);
+    if (reason === "command-position" && isRouteWord(input)) return false;
     if (reason !== undefined) finding = { input, offset, reason };
     return finding !== undefined;
   });
   return finding;
+}
+
+/**
+ * True for a raw URL path segment, which a framework did not match as a route parameter: such a
+ * segment is the app's own route text (`/tools/grep` running `grep`), not a choice of the client.
+ * A route parameter with the same value is listed as a `params` input and still judged.
+ *
+ * NOTE: a plain node:http app that takes the program from its own path parsing (`/run/<tool>`)
+ * is therefore not reported when the segment is one plain word.
+ */
+export function isRouteWord(input: UserInput): boolean {
+  return input.source === "path";
 }

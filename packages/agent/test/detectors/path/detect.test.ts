@@ -242,3 +242,14 @@ describe("pathText", () => {
     assert.equal(pathText({ path: "/x" }), undefined);
   });
 });
+
+test("a query key inside a file name is no evidence that the app used the value as received", () => {
+  const value = "../../../../../../etc/hostname";
+  const inputs = [
+    { source: "query", path: "query.name", value },
+    { source: "query", path: "query.name", value: "name" },
+  ] as const;
+  const finding = detectPathTraversal("/etc/hostname", inputs);
+  assert.equal(finding?.reason, "climbs-out");
+  assert.equal(finding?.input?.value, value);
+});

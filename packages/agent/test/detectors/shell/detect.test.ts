@@ -148,6 +148,24 @@ describe("shell detector command position", () => {
     assert.equal(reasonFor("cd /srv && make", "make"), "command-position");
   });
 
+  test("route word naming the program is the app's own text", () => {
+    const segment: UserInput = { source: "path", path: "path.1", value: "grep" };
+    assert.equal(detectShellInjection('grep -c "x" notes.txt', [segment]), undefined);
+    assert.equal(detectProgramFromInput("grep", [segment]), undefined);
+
+    const param: UserInput = { source: "params", path: "params.tool", value: "grep" };
+    assert.equal(
+      detectShellInjection('grep -c "x" notes.txt', [param])?.reason,
+      "command-position",
+    );
+    assert.equal(detectProgramFromInput("grep", [param])?.reason, "program-from-input");
+  });
+
+  test("route word still judged when it adds structure", () => {
+    const segment: UserInput = { source: "path", path: "path.1", value: "a;id" };
+    assert.equal(detectShellInjection("wc -l a;id", [segment])?.reason, "command-separator");
+  });
+
   test("suffix of the program is not", () => {
     assert.equal(reasonFor("/usr/bin/convert a b", "convert"), undefined);
   });
