@@ -4,16 +4,19 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { UserInput } from "../detectors/types";
 import { InputCollector } from "./input-collector";
 import {
+  buildQueryObject,
   collectParsedInputs,
   collectRawInputs,
   joinInputs,
   type ParsedParts,
+  type StructuredInput,
 } from "./request-inputs";
 
 /** The request object of a framework that keeps parsed parts off the IncomingMessage (Fastify). */
 export interface FrameworkRequest {
   readonly body?: unknown;
   readonly params?: unknown;
+  readonly query?: unknown;
   readonly routeOptions?: { readonly url?: string };
   readonly routerPath?: string;
 }
@@ -22,8 +25,16 @@ export interface FrameworkRequest {
 interface ExpressRequestFields {
   body?: unknown;
   params?: unknown;
+  query?: unknown;
   route?: { path?: unknown };
   baseUrl?: string;
+}
+
+const contextsByRequest = new WeakMap<IncomingMessage, RequestContext>();
+
+/** Returns the context created for this request, for code that runs outside the request's async context. */
+export function contextOfRequest(req: IncomingMessage): RequestContext | undefined {
+  return contextsByRequest.get(req);
 }
 
 /** A request id taken from the client must look like an id, so it cannot smuggle text into events. */
@@ -45,10 +56,40 @@ export class RequestContext {
   private parsedFrom: ParsedParts | undefined;
   private allInputs: readonly UserInput[] | undefined;
   private id: string | undefined;
+  private structured: readonly StructuredInput[] | undefined;
+  private ownQueryObject: Record<string, unknown> | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse) {
     this.req = req;
     this.res = res;
+    contextsByRequest.set(req, this);
+  }
+
+  /**
+   * Returns the parsed query, body and params as objects, for detectors that judge the shape of
+   * an input (an object where the app expected a string). The query is the framework's
+   * (`req.query` of Express, `request.query` of Fastify) when it has one, else the query string
+   * nested the way `qs` nests it. The list is rebuilt only when one of the parts changed.
+   */
+  structuredInputs(): readonly StructuredInput[] {
+    const parts = this.parsedParts();
+    const query = this.queryObject();
+    const cached = this.structured;
+    if (
+      cached !== undefined &&
+      cached[0]?.value === query &&
+      cached[1]?.value === parts.body &&
+      cached[2]?.value === parts.params
+    ) {
+      return cached;
+    }
+
+    this.structured = [
+      { source: "query", path: "query", value: query },
+      { source: "body", path: "body", value: parts.body },
+      { source: "params", path: "params", value: parts.params },
+    ];
+    return this.structured;
   }
 
   /** Returns the request's inputs, extracting them once and again only after the body or params changed. */
@@ -97,6 +138,21 @@ export class RequestContext {
   /** Address of the peer socket. Forwarded headers are not trusted without a proxy configuration. */
   clientIp(): string | undefined {
     return this.req.socket?.remoteAddress;
+  }
+
+  private queryObject(): unknown {
+    const source = (this.frameworkRequest ?? this.req) as ExpressRequestFields;
+    let query: unknown;
+    try {
+      // Express 5 computes `req.query` in a getter that parses the URL on each read.
+      query = source.query;
+    } catch {
+      query = undefined;
+    }
+    if (typeof query === "object" && query !== null) return query;
+
+    this.ownQueryObject ??= buildQueryObject(this.req.url ?? "/");
+    return this.ownQueryObject;
   }
 
   private parsedParts(): ParsedParts {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 
-import type { UserInput } from "../detectors/types";
+import type { InputSource, UserInput } from "../detectors/types";
 import { parseCookies } from "./cookies";
 import { InputCollector } from "./input-collector";
 import { decodeComponent, parseQueryString } from "./query-string";
@@ -9,6 +9,52 @@ import { decodeComponent, parseQueryString } from "./query-string";
 export interface ParsedParts {
   readonly body: unknown;
   readonly params: unknown;
+}
+
+/** A parsed request part (query, body or params) as the app receives it, with the path that names it in events. */
+export interface StructuredInput {
+  readonly source: Extract<InputSource, "query" | "body" | "params">;
+  readonly path: string;
+  readonly value: unknown;
+}
+
+/**
+ * Builds the object that `qs` would build from a URL's query string (`user[$ne]=x` gives
+ * `{ user: { $ne: "x" } }`, repeated keys give arrays), for apps on plain node:http that parse
+ * the query themselves. Objects have a null prototype, so a `__proto__` key stays an own key.
+ * Returns undefined when the URL has no query string.
+ */
+export function buildQueryObject(url: string): Record<string, unknown> | undefined {
+  const questionMark = url.indexOf("?");
+  if (questionMark === -1) return undefined;
+
+  const root: Record<string, unknown> = Object.create(null);
+  for (const pair of parseQueryString(url.slice(questionMark + 1))) {
+    setQueryValue(root, pair.key, pair.value);
+  }
+  return root;
+}
+
+function setQueryValue(root: Record<string, unknown>, key: readonly string[], value: string): void {
+  let target = root;
+  for (let index = 0; index < key.length - 1; index++) {
+    const segment = key[index] as string;
+    const existing = target[segment];
+    if (typeof existing === "object" && existing !== null && !Array.isArray(existing)) {
+      target = existing as Record<string, unknown>;
+      continue;
+    }
+    // A scalar already stored at this key (`a=1&a[b]=2`) is replaced by the nested form, as qs does.
+    const child: Record<string, unknown> = Object.create(null);
+    target[segment] = child;
+    target = child;
+  }
+
+  const last = key[key.length - 1] as string;
+  const existing = target[last];
+  if (existing === undefined) target[last] = value;
+  else if (Array.isArray(existing)) existing.push(value);
+  else if (typeof existing === "string") target[last] = [existing, value];
 }
 
 /** Collects the inputs that the raw request carries: query string, path segments, headers, cookies. */
