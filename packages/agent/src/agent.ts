@@ -1,6 +1,7 @@
 import { readConfig, type AgentConfig } from "./config";
 import { errorCodes } from "./errors";
 import { agentState, setAgentState } from "./guard/agent-state";
+import { hardenBuiltinPrototypes } from "./hardening/freeze-prototypes";
 import { hookModules } from "./instrument/module-hooks";
 import { log, setLogLevel } from "./log";
 import { handleUnhandledBlocks } from "./response/block-response";
@@ -8,7 +9,7 @@ import { installRuntimeHooks } from "./instrument/runtime-hooks";
 import { instrumentations, runtimeInstrumentations } from "./sinks";
 import { instrumentFastify } from "./sources/fastify";
 import { instrumentHttpServers } from "./sources/http";
-import { startEventLog } from "./telemetry/event-log";
+import { startTelemetry } from "./telemetry/start";
 import { agentVersion } from "./version";
 
 function reportConfigProblems(problems: ReturnType<typeof readConfig>["problems"]): void {
@@ -33,15 +34,22 @@ export function startAgent(): AgentConfig {
   reportConfigProblems(problems);
   setAgentState({ config });
 
-  const eventLog = startEventLog(config.events);
+  const telemetry = startTelemetry(config);
   instrumentHttpServers();
   instrumentFastify();
   hookModules(instrumentations);
   installRuntimeHooks(runtimeInstrumentations);
   handleUnhandledBlocks();
+  const hardening = config.freezePrototypes ?? "off";
+  if (hardening !== "off") hardenBuiltinPrototypes(hardening);
 
   log.info(
-    { version: agentVersion, mode: config.mode, events: eventLog.describeTarget() },
+    {
+      version: agentVersion,
+      mode: config.mode,
+      events: telemetry.events,
+      exporters: telemetry.exporters,
+    },
     "agent started",
   );
   return config;

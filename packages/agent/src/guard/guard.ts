@@ -4,8 +4,10 @@ import { currentContext } from "../context/storage";
 import type { Finding, UserInput } from "../detectors/types";
 import { RampartBlockedError } from "../errors";
 import { failOpen } from "../failsafe";
+import { takeSnapshot } from "../forensics";
 import { armBlockResponse, rememberBlockedContext } from "../response/block-response";
 import { securityEventChannel } from "../telemetry/channels";
+import { countDetection, countInspection } from "../telemetry/metrics";
 import { createSecurityEvent, type AttackType } from "../telemetry/security-event";
 import { agentState } from "./agent-state";
 
@@ -34,8 +36,10 @@ function report(
   if (state === undefined) return undefined;
 
   const action = modeFor(state.config, inspection.attackType) === "block" ? "blocked" : "monitored";
+  countDetection(inspection.attackType, action);
   const event = createSecurityEvent({ ...inspection, finding }, context, state.config.mode, action);
   securityEventChannel.publish(event);
+  takeSnapshot(event, context);
   if (action !== "blocked") return undefined;
 
   const error = new RampartBlockedError({
@@ -76,5 +80,10 @@ export function isInspecting(attackType: AttackType): boolean {
 export function inspect(inspection: Inspection): RampartBlockedError | undefined {
   if (!isInspecting(inspection.attackType)) return undefined;
 
-  return failOpen(`inspect.${inspection.sink}`, undefined, () => inspectInContext(inspection));
+  const started = performance.now();
+  const result = failOpen(`inspect.${inspection.sink}`, undefined, () =>
+    inspectInContext(inspection),
+  );
+  countInspection(inspection.attackType, inspection.sink, performance.now() - started);
+  return result;
 }

@@ -1,14 +1,31 @@
-import { closeSync, openSync, write, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  renameSync,
+  rmSync,
+  write,
+  writeSync,
+} from "node:fs";
 
 import type { EventsTarget } from "../config";
 import { errorCodes } from "../errors";
 import { reportInternalError } from "../failsafe";
 import { log } from "../log";
-import { securityEventChannel } from "./channels";
+import type { DropReason, EventExporter } from "./exporter";
 import type { SecurityEvent } from "./security-event";
 
 /** Most lines waiting to be written; beyond it new events are dropped and counted. */
 export const maxQueuedLines = 10_000;
+
+/** Size-based rotation of the events file: `events.jsonl` moves to `events.jsonl.1`, and so on. */
+export interface Rotation {
+  /** Rotate before a write would make the file larger than this, in bytes; 0 never rotates. */
+  readonly maxBytes: number;
+  /** Rotated files kept; the oldest beyond this count is deleted. */
+  readonly maxFiles: number;
+}
 
 /**
  * Writes security events as JSON Lines to stdout, stderr or a file. Events are queued and written
@@ -21,10 +38,15 @@ export class EventLog {
   private flushScheduled = false;
   private writing = false;
   private fd: number | undefined;
+  /** Bytes in the current events file, for rotation. */
+  private fileSize = 0;
   dropped = 0;
   written = 0;
 
-  constructor(private readonly target: EventsTarget) {
+  constructor(
+    private readonly target: EventsTarget,
+    private readonly rotation: Rotation = { maxBytes: 0, maxFiles: 0 },
+  ) {
     if (typeof target === "object") this.openFile(target.file);
   }
 
@@ -34,13 +56,15 @@ export class EventLog {
     return this.fd === undefined ? "stderr" : this.target.file;
   }
 
-  append(event: SecurityEvent): void {
+  /** Queues one event; returns false when the queue is full and the event was dropped. */
+  append(event: SecurityEvent): boolean {
     if (this.queue.length >= maxQueuedLines) {
       this.dropped++;
-      return;
+      return false;
     }
     this.queue.push(JSON.stringify(event) + "\n");
     this.scheduleFlush();
+    return true;
   }
 
   /** Writes every queued line synchronously; used at exit and by tests. */
@@ -59,6 +83,7 @@ export class EventLog {
   private openFile(file: string): void {
     try {
       this.fd = openSync(file, "a");
+      this.fileSize = fstatSync(this.fd).size;
     } catch (error) {
       log.error(
         { code: errorCodes.eventsUnwritable, file, err: (error as Error).message },
@@ -86,6 +111,12 @@ export class EventLog {
       return;
     }
 
+    this.rotateBefore(text);
+    if (this.fd === undefined) {
+      this.writeTextSync(text);
+      return;
+    }
+
     this.writing = true;
     write(this.fd, text, (error) => {
       this.writing = false;
@@ -102,8 +133,40 @@ export class EventLog {
     return text;
   }
 
+  /**
+   * Rotates the file when `text` would take it past the size limit. A single batch larger than the
+   * limit still goes into one file, so a file can exceed the limit by one batch.
+   */
+  private rotateBefore(text: string): void {
+    const bytes = Buffer.byteLength(text);
+    const { maxBytes, maxFiles } = this.rotation;
+    if (maxBytes > 0 && this.fileSize > 0 && this.fileSize + bytes > maxBytes) {
+      try {
+        this.rotateFiles(maxFiles);
+      } catch (error) {
+        reportInternalError("events.rotate", error);
+      }
+    }
+    this.fileSize += bytes;
+  }
+
+  private rotateFiles(maxFiles: number): void {
+    if (typeof this.target !== "object" || this.fd === undefined) return;
+    const file = this.target.file;
+
+    closeSync(this.fd);
+    this.fd = undefined;
+    rmSync(`${file}.${maxFiles}`, { force: true });
+    for (let index = maxFiles - 1; index >= 1; index--) {
+      if (existsSync(`${file}.${index}`)) renameSync(`${file}.${index}`, `${file}.${index + 1}`);
+    }
+    renameSync(file, `${file}.1`);
+    this.openFile(file);
+  }
+
   private writeTextSync(text: string): void {
     try {
+      if (this.fd !== undefined) this.rotateBefore(text);
       if (this.fd !== undefined) writeSync(this.fd, text);
       else if (this.target === "stdout") process.stdout.write(text);
       else process.stderr.write(text);
@@ -113,10 +176,20 @@ export class EventLog {
   }
 }
 
-/** Starts the event log and subscribes it to security events. */
-export function startEventLog(target: EventsTarget): EventLog {
-  const eventLog = new EventLog(target);
-  securityEventChannel.subscribe((message) => eventLog.append(message as SecurityEvent));
-  process.once("exit", () => eventLog.close());
-  return eventLog;
+/** The event log as an exporter of the telemetry pipeline. */
+export class EventLogExporter implements EventExporter {
+  readonly name = "jsonl";
+
+  constructor(
+    readonly eventLog: EventLog,
+    readonly deduplicated: boolean,
+  ) {}
+
+  enqueue(event: SecurityEvent): DropReason | undefined {
+    return this.eventLog.append(event) ? undefined : "queue_full";
+  }
+
+  close(): void {
+    this.eventLog.close();
+  }
 }

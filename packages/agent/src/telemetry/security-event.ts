@@ -6,6 +6,7 @@ import type { Finding, UserInput } from "../detectors/types";
 import { agentVersion } from "../version";
 import {
   isSensitivePath,
+  maskKnownSecrets,
   maskSecret,
   maskSecretShapes,
   maxInputLength,
@@ -13,6 +14,7 @@ import {
   truncate,
 } from "./redact";
 import { applicationStack } from "./stack";
+import { currentTraceIds } from "./trace-context";
 
 /** Attack types that detectors report; the event schema in docs/ lists the same values. */
 export const attackTypes = [
@@ -45,6 +47,17 @@ export interface SecurityEvent {
   request: RequestSummary | null;
   stack: string[];
   agent: { name: "rampart"; version: string; mode: Mode };
+  /** Trace of the active OpenTelemetry span, or of the request's `traceparent` header. */
+  trace_id?: string;
+  span_id?: string;
+  /**
+   * Set on a deduplication summary only: how many identical events (same attack type, route,
+   * input path and client address) it stands for, after the first one was sent on its own.
+   */
+  count?: number;
+  /** On a summary: the event id and time of the first event of the window. */
+  first_event_id?: string;
+  first_time?: string;
 }
 
 /** The request fields of an event. */
@@ -65,23 +78,37 @@ export interface Detection {
   readonly finding: Finding;
 }
 
-function redactInput(input: UserInput): SecurityEvent["input"] {
+/** True for an input that is a secret's value, not the key naming it (object keys are inputs too). */
+function isSecretValue(input: UserInput): boolean {
+  if (!isSensitivePath(input.path)) return false;
+  return !input.path.endsWith(`.${input.value}`);
+}
+
+/** Values of the request's inputs under sensitive keys, longest first so that no secret is left half masked. */
+function sensitiveValues(
+  context: RequestContext | undefined,
+  input: UserInput | undefined,
+): string[] {
+  const values = new Set<string>();
+  if (input !== undefined && isSecretValue(input)) values.add(input.value);
+  if (context !== undefined) {
+    for (const candidate of context.inputs()) {
+      if (isSecretValue(candidate)) values.add(candidate.value);
+    }
+  }
+  return [...values].sort((a, b) => b.length - a.length);
+}
+
+function redactInput(input: UserInput, secrets: readonly string[]): SecurityEvent["input"] {
   const { path, value } = input;
   const redacted = isSensitivePath(path)
     ? maskSecret(value)
-    : truncate(maskSecretShapes(value), maxInputLength);
+    : truncate(maskSecretShapes(maskKnownSecrets(value, secrets)), maxInputLength);
   return { source: input.source, path, value: redacted, length: value.length };
 }
 
-function redactOperation(detection: Detection): string {
-  const input = detection.finding.input;
-  if (input === undefined)
-    return truncate(maskSecretShapes(detection.operation), maxOperationLength);
-
-  const { path, value } = input;
-  const operation = isSensitivePath(path)
-    ? detection.operation.split(value).join(maskSecret(value))
-    : detection.operation;
+function redactOperation(detection: Detection, secrets: readonly string[]): string {
+  const operation = maskKnownSecrets(detection.operation, secrets);
   return truncate(maskSecretShapes(operation), maxOperationLength);
 }
 
@@ -99,7 +126,8 @@ function summarizeRequest(context: RequestContext): RequestSummary {
     route: context.route(),
     client_ip: context.clientIp(),
     request_id: context.requestId(),
-    user_agent: userAgent === undefined ? undefined : truncate(userAgent, maxInputLength),
+    user_agent:
+      userAgent === undefined ? undefined : truncate(maskSecretShapes(userAgent), maxInputLength),
   };
 }
 
@@ -114,17 +142,22 @@ export function createSecurityEvent(
   action: SecurityEvent["action"],
 ): SecurityEvent {
   const input = detection.finding.input;
-  return {
+  const secrets = sensitiveValues(context, input);
+  const event: SecurityEvent = {
     time: new Date().toISOString(),
     event_id: randomUUID(),
     attack_type: detection.attackType,
     sink: detection.sink,
     action,
     reason: detection.finding.reason,
-    input: input === undefined ? null : redactInput(input),
-    operation: redactOperation(detection),
+    input: input === undefined ? null : redactInput(input, secrets),
+    operation: redactOperation(detection, secrets),
     request: context === undefined ? null : summarizeRequest(context),
     stack: applicationStack(),
     agent: { name: "rampart", version: agentVersion, mode },
   };
+
+  const traceIds = currentTraceIds(context?.req.headers);
+  if (traceIds !== undefined) Object.assign(event, traceIds);
+  return event;
 }

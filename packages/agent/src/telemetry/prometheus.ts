@@ -1,0 +1,134 @@
+import { createHash } from "node:crypto";
+import http from "node:http";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+import type { AgentConfig } from "../config";
+import { contextStorage } from "../context/storage";
+import { failOpen, reportInternalError } from "../failsafe";
+import { log } from "../log";
+import { agentVersion } from "../version";
+import { ignoreRequestsOf, metricsSnapshot } from "./metrics";
+import {
+  formatExposition,
+  metricFamilies,
+  type AgentInfo,
+  type MetricFamily,
+} from "./prometheus-text";
+
+/** Returns the labels of rampart_agent_info; `policy_version` is a short hash of the effective configuration. */
+export function agentInfo(config: AgentConfig): AgentInfo {
+  const hash = createHash("sha256").update(JSON.stringify(config, configReplacer)).digest("hex");
+  return { version: agentVersion, mode: config.mode, policy_version: hash.slice(0, 12) };
+}
+
+/** URLs are objects that JSON.stringify writes as `{}`, which would hide a changed webhook address from the hash. */
+function configReplacer(_key: string, value: unknown): unknown {
+  return value instanceof URL ? value.href : value;
+}
+
+/** The parts of prom-client 15 that the agent uses. */
+interface PromClient {
+  register: { registerMetric(metric: unknown): void; getSingleMetric(name: string): unknown };
+}
+
+/** Resolves prom-client the way the app would: from the app's entry script, then from the working directory. */
+export function resolveAppModule<T>(name: string): T | undefined {
+  const bases = [process.argv[1], path.join(process.cwd(), "package.json")].filter(
+    (base): base is string => base !== undefined && base !== "",
+  );
+  for (const base of bases) {
+    try {
+      return createRequire(path.resolve(base))(name) as T;
+    } catch {
+      // Not installed beside this base; the next one may have it.
+    }
+  }
+  return undefined;
+}
+
+/** Builds a prom-client metric whose values are read from the agent's counters when the registry collects. */
+function promClientMetric(name: string, families: () => MetricFamily[]) {
+  const current = () => families().find((family) => family.name === name)!;
+  const first = current();
+  return {
+    name,
+    help: first.help,
+    type: first.type,
+    aggregator: "sum",
+    get: () => {
+      const family = current();
+      return {
+        name,
+        help: family.help,
+        type: family.type,
+        aggregator: "sum",
+        values: family.samples.map((sample) => ({
+          metricName: sample.name,
+          labels: sample.labels,
+          value: sample.value,
+        })),
+      };
+    },
+    reset: () => {},
+  };
+}
+
+/**
+ * Registers every rampart_* metric on the app's prom-client default registry, so the app's own
+ * /metrics route serves them. Returns false when the app has no prom-client.
+ */
+export function registerOnAppRegistry(info: AgentInfo): boolean {
+  const client = resolveAppModule<PromClient>("prom-client");
+  if (client === undefined) {
+    log.warn(
+      {},
+      "RAMPART_PROMETHEUS is on but the app has no prom-client; install prom-client or set RAMPART_PROMETHEUS_PORT",
+    );
+    return false;
+  }
+
+  const families = () => metricFamilies(metricsSnapshot(), info);
+  for (const family of families()) {
+    // A second agent copy in the same process registers once.
+    if (client.register.getSingleMetric(family.name) !== undefined) continue;
+    client.register.registerMetric(promClientMetric(family.name, families));
+  }
+  return true;
+}
+
+/** Serves the metrics in the Prometheus text format on GET /metrics. Returns the server, listening or about to. */
+export function startMetricsServer(info: AgentInfo, host: string, port: number): http.Server {
+  const server = http.createServer((request, response) => {
+    failOpen("telemetry.prometheus.serve", undefined, () => {
+      const url = request.url ?? "/";
+      if (request.method !== "GET" || (url !== "/metrics" && !url.startsWith("/metrics?"))) {
+        response
+          .writeHead(404, { "content-type": "text/plain" })
+          .end("not found; metrics are at /metrics\n");
+        return;
+      }
+      const body = formatExposition(metricFamilies(metricsSnapshot(), info));
+      response
+        .writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
+        .end(body);
+    });
+  });
+  ignoreRequestsOf(server);
+
+  server.on("error", (error) => {
+    reportInternalError("telemetry.prometheus.listen", error);
+    log.error(
+      { host, port, err: error.message },
+      "cannot serve metrics; set RAMPART_PROMETHEUS_PORT to a free port",
+    );
+  });
+  contextStorage.exit(() =>
+    server.listen(port, host, () => {
+      const address = server.address();
+      log.info({ address }, "serving Prometheus metrics on /metrics");
+    }),
+  );
+  server.unref();
+  return server;
+}
