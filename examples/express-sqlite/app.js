@@ -144,7 +144,7 @@ addMoreRoutes(app, () => `http://127.0.0.1:${server.address().port}`);
 // Like many real apps, this leaks the database error message to the client. Attack tools use it
 // to confirm an injection, which makes the unprotected run of sqlmap-check.sh a fair baseline.
 app.use((err, req, res, _next) => {
-  console.error(`${req.method} ${req.originalUrl} failed: ${err.name}: ${err.message}`);
+  console.error(`${req.method} ${req.path} failed: ${err.name}: ${err.message}`);
   res.status(500).json({ error: "Internal Server Error", message: err.message });
 });
 

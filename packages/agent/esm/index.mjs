@@ -11,6 +11,7 @@ export const {
   RampartError,
   errorCodes,
   instrumentedModuleNames,
+  setUser,
   version,
 } = agent;
 export default agent;

@@ -1,9 +1,11 @@
 import { readConfig, type AgentConfig } from "./config";
 import { errorCodes } from "./errors";
-import { agentState, setAgentState } from "./guard/agent-state";
+import { agentState } from "./guard/agent-state";
+import { startSnapshots } from "./forensics";
 import { hardenBuiltinPrototypes } from "./hardening/freeze-prototypes";
 import { hookModules } from "./instrument/module-hooks";
 import { log, setLogLevel } from "./log";
+import { loadStartupPolicy, startPolicyWatcher } from "./policy/runtime";
 import { handleUnhandledBlocks } from "./response/block-response";
 import { installRuntimeHooks } from "./instrument/runtime-hooks";
 import { instrumentations, runtimeInstrumentations } from "./sinks";
@@ -29,10 +31,10 @@ export function startAgent(): AgentConfig {
   const running = agentState();
   if (running !== undefined) return running.config;
 
-  const { config, problems } = readConfig();
+  // Installs the agent state: the policy file's settings with environment overrides.
+  const { config, problems, file } = loadStartupPolicy();
   setLogLevel(config.logLevel);
   reportConfigProblems(problems);
-  setAgentState({ config });
 
   const telemetry = startTelemetry(config);
   instrumentHttpServers();
@@ -40,13 +42,18 @@ export function startAgent(): AgentConfig {
   hookModules(instrumentations);
   installRuntimeHooks(runtimeInstrumentations);
   handleUnhandledBlocks();
+  startSnapshots();
   const hardening = config.freezePrototypes ?? "off";
   if (hardening !== "off") hardenBuiltinPrototypes(hardening);
+
+  startPolicyWatcher();
 
   log.info(
     {
       version: agentVersion,
       mode: config.mode,
+      policy_version: config.policyVersion,
+      policy_file: file ?? null,
       events: telemetry.events,
       exporters: telemetry.exporters,
     },

@@ -1,6 +1,8 @@
 import { parseAllowEntry } from "./detectors/ssrf/allow-list";
 import { readSnapshotConfig, type SnapshotConfig } from "./forensics/snapshot-config";
 import { isLogLevel, type LogLevel } from "./log";
+import type { PolicyDocument } from "./policy/document";
+import { mergeWithEnv } from "./policy/env-settings";
 import { attackTypes, type AttackType } from "./telemetry/security-event";
 import { readTelemetryConfig, type TelemetryConfig } from "./telemetry/telemetry-config";
 
@@ -43,6 +45,11 @@ export interface AgentConfig {
   redirectAllowHosts?: readonly string[];
   /** Exporters, redaction keys and volume limits of security events; see docs/telemetry.md. */
   telemetry?: TelemetryConfig;
+  /**
+   * Version of the policy file in force (its `version`, else a hash of its text); absent without
+   * a policy file. Events carry it as `policy_version`.
+   */
+  policyVersion?: string;
 }
 
 /**
@@ -207,11 +214,19 @@ function parsePrototypeHardening(
   return "off";
 }
 
-/** Reads the agent's configuration from environment variables. Invalid values are returned as problems with their fallback. */
-export function readConfig(env: NodeJS.ProcessEnv = process.env): {
+/**
+ * Reads the agent's configuration from a policy file's settings and the environment variables,
+ * which override the file (docs/policy.md). Invalid values are returned as problems with their
+ * fallback.
+ */
+export function readConfig(
+  processEnv: NodeJS.ProcessEnv = process.env,
+  policy?: { document: PolicyDocument; version: string },
+): {
   config: AgentConfig;
   problems: ConfigProblem[];
 } {
+  const env = mergeWithEnv(policy?.document, processEnv);
   const problems: ConfigProblem[] = [];
   const config: AgentConfig = {
     mode: parseMode(env.RAMPART_MODE, problems),
@@ -225,5 +240,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): {
     redirectAllowHosts: parseHostList(env.RAMPART_REDIRECT_ALLOW_HOSTS),
     telemetry: readTelemetryConfig(env, problems),
   };
+  if (policy !== undefined) config.policyVersion = policy.version;
   return { config, problems };
 }

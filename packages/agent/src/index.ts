@@ -11,6 +11,7 @@ export {
   type ErrorCode,
 } from "./errors";
 export type { SecurityEvent } from "./telemetry/security-event";
+export { setUser, type User } from "./gate/set-user";
 export { instrumentedModuleNames } from "./sinks";
 export { agentVersion as version } from "./version";
 

@@ -1,7 +1,8 @@
 import type { Command } from "./io";
+import { policyCommand } from "./policy/command";
 import { reportCommand } from "./report/command";
 
 /** Subcommands of `rampart`, by name. */
 export const commands: ReadonlyMap<string, Command> = new Map(
-  [reportCommand].map((command) => [command.name, command]),
+  [reportCommand, policyCommand].map((command) => [command.name, command]),
 );

@@ -24,7 +24,9 @@ interface PendingValue {
 export class InputCollector {
   readonly inputs: UserInput[] = [];
   private readonly values = new Set<string>();
-  private readonly seen = new WeakSet<object>();
+  // A plain Set: the collector lives for one extraction, and WeakSet entries cost the garbage
+  // collector more than the strong references they would avoid.
+  private readonly seen = new Set<object>();
 
   addString(source: InputSource, path: string, value: string): void {
     if (value === "" || this.values.has(value)) return;

@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 import type { UserInput } from "../detectors/types";
+import { agentState } from "../guard/agent-state";
+import { resolveClientIp } from "../policy/client-ip";
+import type { RequestFacts } from "../policy/compiled";
+import type { RequestDraws } from "../policy/decision";
 import { InputCollector } from "./input-collector";
 import {
   buildQueryObject,
@@ -30,11 +35,17 @@ interface ExpressRequestFields {
   baseUrl?: string;
 }
 
-const contextsByRequest = new WeakMap<IncomingMessage, RequestContext>();
+/**
+ * The context is kept on the request object under a symbol: one property store per request,
+ * where a WeakMap entry would cost an ephemeron that every garbage collection must trace.
+ */
+const contextKey = Symbol("rampart.context");
+
+type RequestWithContext = IncomingMessage & { [contextKey]?: RequestContext };
 
 /** Returns the context created for this request, for code that runs outside the request's async context. */
 export function contextOfRequest(req: IncomingMessage): RequestContext | undefined {
-  return contextsByRequest.get(req);
+  return (req as RequestWithContext)[contextKey];
 }
 
 /** A request id taken from the client must look like an id, so it cannot smuggle text into events. */
@@ -44,12 +55,19 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
  * Per-request state of the agent: the request, its response and its inputs. Inputs are extracted lazily, the first time a
  * sink requests them, and the parsed part again only when the framework replaced the body or params object.
  */
-export class RequestContext {
+export class RequestContext implements RequestFacts, RequestDraws {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   frameworkRequest: FrameworkRequest | undefined;
   /** Event id of the first blocked operation of this request. */
   blockedEventId: string | undefined;
+  /** Set once a detection was reported for this request, so that sampling no longer skips it. */
+  flagged = false;
+  /** Event id of each finding reported in this request, by attack type, sink, input path and action. */
+  reportedFindings: Map<string, string> | undefined;
+  /** Random draws in [0, 1) for policy sampling and the canary share, made at most once per request. */
+  samplingDraw: number | undefined;
+  canaryDraw: number | undefined;
 
   private rawInputs: readonly UserInput[] | undefined;
   private parsedInputs: readonly UserInput[] = [];
@@ -58,11 +76,16 @@ export class RequestContext {
   private id: string | undefined;
   private structured: readonly StructuredInput[] | undefined;
   private ownQueryObject: Record<string, unknown> | undefined;
+  private clientAddress: { value: string | undefined } | undefined;
+
+  /** `performance.now()` when the request reached the server, in milliseconds. */
+  readonly startedAt: number;
 
   constructor(req: IncomingMessage, res: ServerResponse) {
     this.req = req;
     this.res = res;
-    contextsByRequest.set(req, this);
+    this.startedAt = performance.now();
+    (req as RequestWithContext)[contextKey] = this;
   }
 
   /**
@@ -135,9 +158,29 @@ export class RequestContext {
     return this.id;
   }
 
-  /** Address of the peer socket. Forwarded headers are not trusted without a proxy configuration. */
+  /** Route template when the framework matched one, else the URL path without the query. */
+  routeOrPath(): string {
+    return this.route() ?? (this.req.url ?? "/").split("?", 1)[0] ?? "/";
+  }
+
+  method(): string | undefined {
+    return this.req.method;
+  }
+
+  /**
+   * Address of the client: the peer socket's, or, when the peer is one of the policy's
+   * `trustedProxies`, the nearest untrusted hop of X-Forwarded-For (or Forwarded). Without trusted
+   * proxies, forwarding headers are ignored because any client can write them.
+   */
   clientIp(): string | undefined {
-    return this.req.socket?.remoteAddress;
+    const peer = this.req.socket?.remoteAddress;
+    const policy = agentState()?.policy;
+    if (policy?.trustedProxies === undefined) return peer;
+
+    this.clientAddress ??= {
+      value: resolveClientIp(peer, this.req.headers, policy.trustedProxies, policy.clientIpHeader),
+    };
+    return this.clientAddress.value;
   }
 
   private queryObject(): unknown {

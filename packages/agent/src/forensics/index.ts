@@ -1,4 +1,3 @@
-import diagnosticsChannel from "node:diagnostics_channel";
 import { performance } from "node:perf_hooks";
 
 import type { AgentConfig } from "../config";
@@ -7,15 +6,12 @@ import { failOpen } from "../failsafe";
 import { agentState } from "../guard/agent-state";
 import type { SecurityEvent } from "../telemetry/security-event";
 import { policyVersion } from "./policy-version";
-import { millisecondsSince, recordRequestStart, requestStart } from "./request-timing";
+import { millisecondsSince, requestStart } from "./request-timing";
 import { buildSnapshot, type Snapshot } from "./snapshot";
 import { SnapshotStore, type SnapshotStats } from "./store";
 
 /** Maximum wait for a blocked request's response before its snapshot is written without it, in milliseconds. */
 const responseWaitMs = 5_000;
-
-/** Node's channel published when an http or https server receives a request (Node 18.7 and later). */
-const requestStartChannel = "http.server.request.start";
 
 let store: SnapshotStore | undefined;
 let storeConfig: AgentConfig | undefined;
@@ -48,22 +44,15 @@ function flushAtExit(exiting: SnapshotStore | undefined): void {
 }
 
 /**
- * Records when each request started, for the snapshots' timings. The subscription removes itself
- * once the running agent turns out to take no snapshots, so those apps pay nothing per request.
+ * Opens the snapshot store of the running configuration, which runs retention once at start and
+ * then periodically. Does nothing when snapshots are off.
  */
-function onRequestStart(message: unknown): void {
-  const config = agentState()?.config;
-  if (config === undefined) return;
-
-  if (activeStore(config) === undefined) {
-    diagnosticsChannel.unsubscribe(requestStartChannel, onRequestStart);
-    return;
-  }
-  const request = (message as { request?: object }).request;
-  if (request !== undefined) recordRequestStart(request);
+export function startSnapshots(): void {
+  failOpen("forensics.start", undefined, () => {
+    const config = agentState()?.config;
+    if (config !== undefined) activeStore(config);
+  });
 }
-
-diagnosticsChannel.subscribe(requestStartChannel, onRequestStart);
 
 /** Writes the snapshot once the blocked request's response went out, so it carries the time to block. */
 function queueAfterResponse(
@@ -78,9 +67,8 @@ function queueAfterResponse(
     if (queued) return;
     queued = true;
     clearTimeout(timer);
-    const start = requestStart(context.req);
-    if (responded && start !== undefined)
-      snapshot.timings.time_to_block_ms = millisecondsSince(start.monotonicMs);
+    const start = requestStart(context);
+    if (responded) snapshot.timings.time_to_block_ms = millisecondsSince(start.monotonicMs);
     target.addReserved(snapshot);
   };
   const timer = setTimeout(() => queue(false), responseWaitMs);

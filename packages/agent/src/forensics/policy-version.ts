@@ -6,8 +6,8 @@ const cache = new WeakMap<AgentConfig, string>();
 /**
  * Returns the policy version of a configuration, computed once per configuration object. It is
  * the `policy_version` label of `rampart_agent_info`, so snapshots and metrics can be matched.
- * NOTE: a hash of the whole effective configuration until a policy file carries a version, so
- * output settings (RAMPART_EVENTS, RAMPART_SNAPSHOT_DIR) change it too.
+ * It is the policy file's version (its `version` key or content hash); without a policy file it
+ * is a hash of the whole effective configuration, so output settings change it too.
  */
 export function policyVersion(config: AgentConfig): string {
   let version = cache.get(config);

@@ -8,18 +8,9 @@ export interface RequestStart {
   readonly monotonicMs: number;
 }
 
-// Only the monotonic time is stored, one number per request, because this runs on every request.
-const starts = new WeakMap<object, number>();
-
-/** Records that a request (an http.IncomingMessage) started now. */
-export function recordRequestStart(request: object): void {
-  starts.set(request, performance.now());
-}
-
-/** Returns the recorded start of a request, or undefined when it started before recording began. */
-export function requestStart(request: object): RequestStart | undefined {
-  const monotonicMs = starts.get(request);
-  if (monotonicMs === undefined) return undefined;
+/** Returns when a request started, from the `performance.now()` value its context recorded. */
+export function requestStart(context: { readonly startedAt: number }): RequestStart {
+  const monotonicMs = context.startedAt;
   return { epochMs: performance.timeOrigin + monotonicMs, monotonicMs };
 }
 

@@ -152,7 +152,7 @@ function detectionTimings(
   context: RequestContext | undefined,
   detectedAtMs: number,
 ): SnapshotTimings {
-  const start = context === undefined ? undefined : requestStart(context.req);
+  const start = context === undefined ? undefined : requestStart(context);
   return {
     request_start: start === undefined ? null : new Date(start.epochMs).toISOString(),
     detected_at: event.time,

@@ -1,8 +1,14 @@
 import type { AgentConfig } from "../config";
+import type { PolicyDecisions } from "../policy/compiled";
 
-/** Settings that hooks read on every call; replaced as a whole when the configuration changes. */
+/**
+ * Settings that hooks read on every call; replaced as a whole when the policy reloads, so a hook
+ * that reads the state once works with one consistent policy.
+ */
 export interface AgentState {
-  config: AgentConfig;
+  readonly config: AgentConfig;
+  /** Allow rules, sampling, canary, block response and proxies; absent means none of them. */
+  readonly policy?: PolicyDecisions;
 }
 
 const stateKey = Symbol.for("rampart.agentState");

@@ -5,11 +5,12 @@ import type { Finding, UserInput } from "../detectors/types";
 import { RampartBlockedError } from "../errors";
 import { failOpen } from "../failsafe";
 import { takeSnapshot } from "../forensics";
+import { decide, isSampledIn, type Decision } from "../policy/decision";
 import { armBlockResponse, rememberBlockedContext } from "../response/block-response";
 import { securityEventChannel } from "../telemetry/channels";
-import { countDetection, countInspection } from "../telemetry/metrics";
+import { countDeduplicatedEvent, countDetection, countInspection } from "../telemetry/metrics";
 import { createSecurityEvent, type AttackType } from "../telemetry/security-event";
-import { agentState } from "./agent-state";
+import { agentState, type AgentState } from "./agent-state";
 
 /** One operation at a sink, as a sink reports it to the guard. */
 export interface Inspection {
@@ -27,6 +28,18 @@ export interface Inspection {
   readonly withoutInputs?: boolean;
 }
 
+/** Applies the detector's mode and, when a policy is loaded, its allow rules and canary share. */
+function actionFor(
+  state: AgentState,
+  attackType: AttackType,
+  finding: Finding,
+  context: RequestContext | undefined,
+): Decision {
+  if (state.policy === undefined)
+    return modeFor(state.config, attackType) === "block" ? "blocked" : "monitored";
+  return decide(state.config, state.policy, attackType, finding.input?.path, context);
+}
+
 function report(
   inspection: Inspection,
   finding: Finding,
@@ -35,22 +48,43 @@ function report(
   const state = agentState();
   if (state === undefined) return undefined;
 
-  const action = modeFor(state.config, inspection.attackType) === "block" ? "blocked" : "monitored";
+  const action = actionFor(state, inspection.attackType, finding, context);
+  // An allowed finding is neither reported nor counted, because the allow rule marks it as expected.
+  if (action === "allowed") return undefined;
+
+  if (context !== undefined) context.flagged = true;
   countDetection(inspection.attackType, action);
-  const event = createSecurityEvent({ ...inspection, finding }, context, state.config.mode, action);
-  securityEventChannel.publish(event);
-  takeSnapshot(event, context);
+
+  // The same finding again in one request (a loop over the same query, a driver retry) refers to
+  // the first event: building, redacting and exporting an event costs tens of microseconds, which
+  // an attacker could otherwise multiply per request.
+  const repeatKey = `${inspection.attackType}\u0000${inspection.sink}\u0000${finding.input?.path ?? ""}\u0000${action}`;
+  let eventId = context?.reportedFindings?.get(repeatKey);
+  if (eventId === undefined) {
+    const event = createSecurityEvent(
+      { ...inspection, finding },
+      context,
+      state.config.mode,
+      action,
+    );
+    securityEventChannel.publish(event);
+    takeSnapshot(event, context);
+    eventId = event.event_id;
+    if (context !== undefined) (context.reportedFindings ??= new Map()).set(repeatKey, eventId);
+  } else {
+    countDeduplicatedEvent();
+  }
   if (action !== "blocked") return undefined;
 
   const error = new RampartBlockedError({
-    eventId: event.event_id,
-    attackType: event.attack_type,
-    sink: event.sink,
-    inputPath: event.input?.path ?? "(none)",
+    eventId,
+    attackType: inspection.attackType,
+    sink: inspection.sink,
+    inputPath: finding.input?.path ?? "(none)",
   });
   if (context !== undefined) {
     rememberBlockedContext(error, context);
-    armBlockResponse(context, event.event_id);
+    armBlockResponse(context, eventId);
   }
   return error;
 }
@@ -59,6 +93,10 @@ function inspectInContext(inspection: Inspection): RampartBlockedError | undefin
   const context = currentContext();
   const inputs = context === undefined ? [] : context.inputs();
   if (inputs.length === 0 && inspection.withoutInputs !== true) return undefined;
+
+  const sampling = agentState()?.policy?.sampling;
+  if (sampling !== undefined && !isSampledIn(sampling, inspection.attackType, context))
+    return undefined;
 
   const finding = inspection.detect(inputs);
   if (finding === undefined) return undefined;

@@ -1,5 +1,7 @@
 import type { IncomingMessage } from "node:http";
 
+import type { BlockResponseSettings } from "../policy/compiled";
+
 /** Body and content type of the 403 response to a blocked request. */
 export interface BlockPage {
   readonly contentType: string;
@@ -14,6 +16,60 @@ function prefersHtml(accept: string | undefined): boolean {
   if (html === -1) return false;
   const json = accept.indexOf("application/json");
   return json === -1 || html < json;
+}
+
+const htmlEscapes: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => htmlEscapes[char] ?? char);
+}
+
+/** Escapes text for the inside of a JSON string literal. */
+function escapeJsonString(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
+}
+
+/**
+ * Fills `{{event_id}}` and `{{request_id}}` into a policy template, escaped for its language. The
+ * request id may come from the client's `x-request-id` header, so it is escaped like any input.
+ */
+export function fillTemplate(
+  template: string,
+  values: { event_id: string; request_id: string },
+  escape: (text: string) => string,
+): string {
+  return template.replace(/\{\{\s*(event_id|request_id)\s*\}\}/g, (_match, name: string) =>
+    escape(values[name as keyof typeof values]),
+  );
+}
+
+/**
+ * Renders the block response from the policy's templates (`blockResponse.json`, `.html`), using
+ * the built-in page for a format the policy leaves out.
+ */
+export function renderPolicyBlockPage(
+  req: IncomingMessage,
+  values: { event_id: string; request_id: string },
+  settings: BlockResponseSettings,
+): BlockPage {
+  const html = prefersHtml(req.headers.accept);
+  if (html && settings.html !== undefined)
+    return {
+      contentType: "text/html; charset=utf-8",
+      body: fillTemplate(settings.html, values, escapeHtml),
+    };
+  if (!html && settings.json !== undefined)
+    return {
+      contentType: "application/json; charset=utf-8",
+      body: fillTemplate(settings.json, values, escapeJsonString),
+    };
+  return renderBlockPage(req, values.event_id);
 }
 
 /** Renders the 403 body naming the event id, as HTML or JSON depending on the client's Accept header. */

@@ -3,7 +3,8 @@ import type { ServerResponse } from "node:http";
 import type { RequestContext } from "../context/request-context";
 import { failOpen } from "../failsafe";
 import { log } from "../log";
-import { renderBlockPage } from "./block-page";
+import { agentState } from "../guard/agent-state";
+import { renderBlockPage, renderPolicyBlockPage } from "./block-page";
 
 const contextsByError = new WeakMap<Error, RequestContext>();
 
@@ -25,10 +26,19 @@ function sendBlockPage(
   writeHead: WriteHead,
   end: End,
 ): void {
-  const page = renderBlockPage(context.req, context.blockedEventId ?? "unknown");
+  const settings = agentState()?.policy?.blockResponse;
+  const eventId = context.blockedEventId ?? "unknown";
+  const page =
+    settings === undefined
+      ? renderBlockPage(context.req, eventId)
+      : renderPolicyBlockPage(
+          context.req,
+          { event_id: eventId, request_id: context.requestId() },
+          settings,
+        );
   for (const name of res.getHeaderNames()) res.removeHeader(name);
 
-  writeHead.call(res, 403, {
+  writeHead.call(res, settings?.status ?? 403, {
     "content-type": page.contentType,
     "content-length": Buffer.byteLength(page.body),
     "cache-control": "no-store",

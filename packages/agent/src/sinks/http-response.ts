@@ -92,10 +92,12 @@ function startsLikeHtml(chunk: unknown): boolean {
  * Call it for every chunk, so that the first one is the one sniffed.
  */
 function isHtmlResponse(res: ServerResponse, chunk: unknown): boolean {
-  const state = stateOf(res);
-  const declared = state.contentType ?? res.getHeader("content-type");
+  // Most responses declare their type with setHeader: no per-response state is created for them.
+  const known = responseStates.get(res);
+  const declared = known?.contentType ?? res.getHeader("content-type");
   if (declared !== undefined) return isHtmlContentType(String(declared));
 
+  const state = known ?? stateOf(res);
   state.sniffedHtml ??= startsLikeHtml(chunk);
   return state.sniffedHtml;
 }
@@ -155,8 +157,11 @@ function inspectBody(
   const context = contextOf(res);
   if (context === undefined) return "pass";
 
+  // The type check comes first: it is cheap, and a JSON route that reached no sink then never
+  // extracts its inputs.
+  if (!isHtmlResponse(res, chunk)) return "pass";
   const inputs = context.inputs();
-  if (inputs.length === 0 || !isHtmlResponse(res, chunk)) return "pass";
+  if (inputs.length === 0) return "pass";
   const text = chunkText(chunk, encoding, inputs);
   if (text === undefined || text.length > maxInspectedBodyLength) return "pass";
 
@@ -397,7 +402,9 @@ function wrapHeaderSetter(method: "setHeader" | "appendHeader") {
     function headerSetter(this: ServerResponse, ...args: unknown[]) {
       const blocked = failOpen(`sink.${sink}`, false, () => {
         const name = args[0];
-        if (typeof name !== "string" || name.toLowerCase() !== "location") return false;
+        // Length first: most headers are not eight characters long, so no lower-casing is done.
+        if (typeof name !== "string" || name.length !== 8 || name.toLowerCase() !== "location")
+          return false;
         return inspectLocation(this, sink, headerValues(args[1]));
       });
       // The block page that the guard armed replaces the response at its next write.

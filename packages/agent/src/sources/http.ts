@@ -4,6 +4,7 @@ import https from "node:https";
 import { failOpen } from "../failsafe";
 import { RequestContext } from "../context/request-context";
 import { contextStorage } from "../context/storage";
+import { gateRequest } from "../gate/request-gate";
 import { wrapMethod } from "../instrument/wrap";
 
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
@@ -24,7 +25,11 @@ function wrapEmit(original: Emit): Emit {
     if (context === undefined) return original.call(this, event, ...args);
 
     // Everything the request handler starts (promises, timers, driver callbacks) inherits the context.
-    return contextStorage.run(context, () => original.call(this, event, ...args));
+    // The request gate may answer 403 or 429 itself, or hold the request while a shared store answers.
+    return contextStorage.run(context, () => {
+      const run = () => original.call(this, event, ...args);
+      return gateRequest(context, run) || run();
+    });
   };
 }
 

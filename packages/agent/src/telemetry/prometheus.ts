@@ -6,6 +6,7 @@ import path from "node:path";
 import type { AgentConfig } from "../config";
 import { contextStorage } from "../context/storage";
 import { failOpen, reportInternalError } from "../failsafe";
+import { agentState } from "../guard/agent-state";
 import { log } from "../log";
 import { agentVersion } from "../version";
 import { ignoreRequestsOf, metricsSnapshot } from "./metrics";
@@ -16,10 +17,33 @@ import {
   type MetricFamily,
 } from "./prometheus-text";
 
-/** Returns the labels of rampart_agent_info; `policy_version` is a short hash of the effective configuration. */
+/**
+ * Returns the labels of rampart_agent_info. `policy_version` is the policy file's version, or a
+ * short hash of the effective configuration when no policy file is loaded.
+ */
 export function agentInfo(config: AgentConfig): AgentInfo {
+  if (config.policyVersion !== undefined)
+    return { version: agentVersion, mode: config.mode, policy_version: config.policyVersion };
+
   const hash = createHash("sha256").update(JSON.stringify(config, configReplacer)).digest("hex");
   return { version: agentVersion, mode: config.mode, policy_version: hash.slice(0, 12) };
+}
+
+/**
+ * Returns labels that follow the running agent's state, read again at each scrape, so that a
+ * reloaded policy shows its mode and version without a restart.
+ */
+export function liveAgentInfo(startConfig: AgentConfig): AgentInfo {
+  const current = () => agentInfo(agentState()?.config ?? startConfig);
+  return {
+    version: agentVersion,
+    get mode() {
+      return current().mode;
+    },
+    get policy_version() {
+      return current().policy_version;
+    },
+  };
 }
 
 /** URLs are objects that JSON.stringify writes as `{}`, which would hide a changed webhook address from the hash. */
@@ -115,6 +139,8 @@ export function startMetricsServer(info: AgentInfo, host: string, port: number):
     });
   });
   ignoreRequestsOf(server);
+  // A scraper's keep-alive connection must not keep the app alive once it wants to exit.
+  server.on("connection", (socket) => socket.unref());
 
   server.on("error", (error) => {
     reportInternalError("telemetry.prometheus.listen", error);

@@ -158,8 +158,18 @@ const secretShapes: readonly SecretShape[] = [
   },
 ];
 
+/**
+ * Text that none of the shapes above can match skips them: every shape needs one of these (a JWT
+ * starts `eyJ`, an email has `@`, a card number 13 digits, a keyed secret one of the key words).
+ * One scan instead of six, for the stack frames, paths and SQL text that make up most events.
+ */
+const shapeCandidate =
+  /eyJ|bearer|basic|token|A[KSGIRNP][A-Z]A|@|\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d|pass|pwd|secret|api[-_]?key|auth|session|cookie|cv[vc]|ssn|card|private|access/i;
+
 /** Replaces secret shapes inside free text: tokens, AWS keys, emails, card numbers and `key=value` secrets. */
 export function maskSecretShapes(text: string): string {
+  if (!shapeCandidate.test(text)) return text;
+
   let masked = text;
   for (const shape of secretShapes) {
     masked = masked.replace(shape.pattern, (match) =>

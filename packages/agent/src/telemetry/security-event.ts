@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Mode } from "../config";
 import type { RequestContext } from "../context/request-context";
 import type { Finding, UserInput } from "../detectors/types";
+import { agentState } from "../guard/agent-state";
 import { agentVersion } from "../version";
 import {
   isSensitivePath,
@@ -30,6 +31,13 @@ export const attackTypes = [
   "xss",
   "header_injection",
   "open_redirect",
+  // Request gate decisions (src/gate/): the request was stopped or reported before the app saw it.
+  "blocked_ip",
+  "blocked_user",
+  "scanner",
+  "rate_limited",
+  "login_throttled",
+  "attack_wave",
 ] as const;
 
 export type AttackType = (typeof attackTypes)[number];
@@ -47,6 +55,8 @@ export interface SecurityEvent {
   request: RequestSummary | null;
   stack: string[];
   agent: { name: "rampart"; version: string; mode: Mode };
+  /** Version of the policy in force when the operation was judged (docs/policy.md). */
+  policy_version?: string;
   /** Trace of the active OpenTelemetry span, or of the request's `traceparent` header. */
   trace_id?: string;
   span_id?: string;
@@ -156,6 +166,9 @@ export function createSecurityEvent(
     stack: applicationStack(),
     agent: { name: "rampart", version: agentVersion, mode },
   };
+
+  const policyVersion = agentState()?.config.policyVersion;
+  if (policyVersion !== undefined) event.policy_version = policyVersion;
 
   const traceIds = currentTraceIds(context?.req.headers);
   if (traceIds !== undefined) Object.assign(event, traceIds);

@@ -5,7 +5,7 @@ import { EventLog, EventLogExporter } from "./event-log";
 import { startCountingRequests } from "./metrics";
 import { OtelSpanExporter, startOtelMetrics } from "./otel-exporter";
 import { TelemetryPipeline, type PipelineExporter } from "./pipeline";
-import { agentInfo, registerOnAppRegistry, startMetricsServer } from "./prometheus";
+import { liveAgentInfo, registerOnAppRegistry, startMetricsServer } from "./prometheus";
 import { setExtraRedactKeys } from "./redact";
 import type { SecurityEvent } from "./security-event";
 import { SyslogExporter } from "./syslog";
@@ -51,7 +51,7 @@ function eventExporters(config: AgentConfig, eventLog: EventLog): PipelineExport
 
 function startMetricExporters(config: AgentConfig): void {
   const telemetry = config.telemetry ?? readTelemetryConfig({}, []);
-  const info = agentInfo(config);
+  const info = liveAgentInfo(config);
   if (telemetry.openTelemetry) startOtelMetrics(info);
   if (telemetry.prometheusRegistry) registerOnAppRegistry(info);
   if (telemetry.prometheusPort !== undefined)

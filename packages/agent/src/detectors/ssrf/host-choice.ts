@@ -44,6 +44,32 @@ function effectivePort(url: URL): string {
   return url.port || (defaultPorts[url.protocol] ?? "");
 }
 
+const whitespace = /\s/;
+const nonAscii = /[^\x21-\x7e]/;
+const digit = /\d/;
+const ipv4Literal = /^[\d.]+$/;
+const pathStart = /[/?#]/;
+const portOrDot = /(?::\d*|\.)$/;
+
+/**
+ * Cheap test run before a bare input is parsed as a URL: can its host part spell `hostname` in
+ * another notation? An IP address needs a digit in any notation (`0x7f.1`, `2130706433`); a name
+ * differs only in case, a trailing dot, percent-encoding or non-ASCII look-alikes. Most inputs
+ * (`keep-alive`, `gzip`, route words) fail this without a URL parse, which costs a microsecond.
+ */
+function mayWriteHost(value: string, hostname: string): boolean {
+  let host = value.startsWith("//") ? value.slice(2) : value;
+  const end = host.search(pathStart);
+  if (end !== -1) host = host.slice(0, end);
+
+  if (nonAscii.test(host) || host.includes("%")) return true;
+  // IPv6 forms always have a digit or a colon; IPv4 forms always have a digit.
+  if (hostname.includes(":")) return digit.test(host) || host.includes(":");
+  if (ipv4Literal.test(hostname)) return digit.test(host);
+
+  return host.toLowerCase().replace(portOrDot, "").replace(portOrDot, "") === hostname;
+}
+
 /**
  * True when the input, read as a URL or as a bare host, names the target's host and port in
  * another notation than the target's text, for apps that parse the input before the request.
@@ -53,9 +79,10 @@ function effectivePort(url: URL): string {
  * `127.0.0.1:3000`, would have been found by the text search had the app used it.
  */
 function namesHostInOtherForm(value: string, target: RequestTarget): boolean {
-  if (value.length > maxParsedInputLength || /\s/.test(value)) return false;
+  if (value.length > maxParsedInputLength || whitespace.test(value)) return false;
 
   const hasScheme = hostSpan(value) !== undefined;
+  if (!hasScheme && !mayWriteHost(value, target.hostname)) return false;
   const text = hasScheme ? value : value.startsWith("//") ? `http:${value}` : `http://${value}`;
   const span = hostSpan(text);
   const url = parseAsUrl(text);

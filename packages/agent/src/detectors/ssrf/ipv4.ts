@@ -24,12 +24,20 @@ export function parseIPv4(text: string): number | undefined {
   return combineParts(numbers);
 }
 
+// Module constants: a regular expression literal inside a function is a new object per call.
+const hexPrefix = /^0x/i;
+const partPatterns = {
+  16: /^[0-9a-f]+$/i,
+  8: /^[0-7]+$/,
+  10: /^[0-9]+$/,
+} as const;
+
 function parseIPv4Part(part: string): number | undefined {
   if (part === "") return undefined;
 
   let digits = part;
-  let radix = 10;
-  if (/^0x/i.test(part)) {
+  let radix: 16 | 8 | 10 = 10;
+  if (hexPrefix.test(part)) {
     digits = part.slice(2);
     radix = 16;
   } else if (part.length > 1 && part.startsWith("0")) {
@@ -40,8 +48,7 @@ function parseIPv4Part(part: string): number | undefined {
   // "0x" alone is zero for the WHATWG parser.
   if (digits === "") return 0;
 
-  const pattern = radix === 16 ? /^[0-9a-f]+$/i : radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
-  if (!pattern.test(digits)) return undefined;
+  if (!partPatterns[radix].test(digits)) return undefined;
 
   const value = Number.parseInt(digits, radix);
   return Number.isSafeInteger(value) ? value : undefined;

@@ -1,0 +1,47 @@
+/**
+ * User-agent substrings of vulnerability scanners, fuzzers and attack tools, compared lowercase.
+ * Each entry names a tool that announces itself in its default User-Agent. To update the list,
+ * add the tool's distinctive token (lowercase, at least 4 characters, not a word that browsers,
+ * monitoring agents or HTTP libraries send). test/gate/gate-units.test.ts checks every entry; add
+ * a real user agent of the tool to the scanner list in test/gate/blocking.test.ts.
+ * A tool run with a browser's User-Agent is not recognised here; attack waves catch its probes.
+ */
+export const scannerUserAgents: readonly string[] = [
+  "sqlmap",
+  "nikto",
+  "nuclei",
+  "masscan",
+  "zgrab",
+  "nmap scripting engine",
+  "nmap nse",
+  "dirbuster",
+  "gobuster",
+  "wpscan",
+  "acunetix",
+  "nessus",
+  "openvas",
+  "w3af",
+  "havij",
+  "commix",
+  "fuzz faster u fool",
+  "ffuf",
+  "feroxbuster",
+  "arachni",
+  "skipfish",
+  "netsparker",
+  "joomscan",
+  "whatweb",
+  "wfuzz",
+  "dirsearch",
+  "qualys",
+  "burpcollaborator",
+  "jorgee",
+  "zmeu",
+  "morfeus",
+  "interactsh",
+  "appscan",
+  "webinspect",
+  "xsstrike",
+  "jaeles",
+  "httpx - open-source",
+];
