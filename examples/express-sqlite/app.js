@@ -31,6 +31,7 @@ app.get("/", (_req, res) => {
       "GET /files?name=readme.txt",
       "GET /files/lines?name=readme.txt",
       "GET /files/grep?word=shop",
+      "GET /files/count?pattern=Shop",
       "GET /preview?url=...",
       "GET /products/preview?path=/products",
       "GET /calc?expr=2*(3%2B4)",

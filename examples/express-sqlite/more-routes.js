@@ -6,7 +6,7 @@
 // sends here is harmless even if it ran: it reads files, prints text or talks to 127.0.0.1.
 /* eslint-disable @typescript-eslint/no-require-imports */
 
-const { exec } = require("node:child_process");
+const { exec, execFile } = require("node:child_process");
 const { readFile } = require("node:fs/promises");
 const path = require("node:path");
 
@@ -47,6 +47,15 @@ function addMoreRoutes(app, selfUrl) {
   app.get("/files/grep", (req, res) => {
     exec(`grep -c "${req.query.word ?? ""}" ${filesDir}/readme.txt`, (error, stdout) => {
       // grep exits 1 when nothing matches, which is an answer, not a failure.
+      res.type("text/plain").send(error && error.code !== 1 ? "error\n" : stdout);
+    });
+  });
+
+  // Option injection: no shell, but a pattern that starts with `-` is read by grep as an option
+  // (`--file=/etc/passwd` makes it read its patterns from that file).
+  app.get("/files/count", (req, res) => {
+    const pattern = String(req.query.pattern ?? "");
+    execFile("grep", ["-c", pattern, path.join(filesDir, "readme.txt")], (error, stdout) => {
       res.type("text/plain").send(error && error.code !== 1 ? "error\n" : stdout);
     });
   });
