@@ -123,8 +123,11 @@ export class RequestContext implements RequestFacts, RequestDraws {
       this.rawInputs = collector.inputs;
     }
 
-    const parts = this.parsedParts();
-    if (this.parsedFrom === undefined || !sameParts(this.parsedFrom, parts)) {
+    // Compared field by field first, so that the common call (nothing changed) allocates nothing.
+    const source = (this.frameworkRequest ?? this.req) as ExpressRequestFields;
+    const from = this.parsedFrom;
+    if (from === undefined || from.body !== source.body || from.params !== source.params) {
+      const parts = this.parsedParts();
       const collector = new InputCollector();
       collectParsedInputs(parts, collector);
       this.parsedInputs = collector.inputs;
@@ -202,8 +205,4 @@ export class RequestContext implements RequestFacts, RequestDraws {
     const source = (this.frameworkRequest ?? this.req) as ExpressRequestFields;
     return { body: source.body, params: source.params };
   }
-}
-
-function sameParts(a: ParsedParts, b: ParsedParts): boolean {
-  return a.body === b.body && a.params === b.params;
 }

@@ -57,6 +57,28 @@ function setQueryValue(root: Record<string, unknown>, key: readonly string[], va
   else if (typeof existing === "string") target[last] = [existing, value];
 }
 
+/**
+ * Input paths of header names and path segment indexes, built once: the same few names come with
+ * every request, and a template string per header and request is garbage for the collector.
+ */
+const headerPaths = new Map<string, string>();
+const maxCachedHeaderPaths = 512;
+const segmentPaths = Array.from({ length: 32 }, (_, index) => `path.${index}`);
+
+function headerPath(name: string): string {
+  let path = headerPaths.get(name);
+  if (path === undefined) {
+    path = `headers.${name}`;
+    // Header names are client-chosen: the cache stops growing instead of holding every name sent.
+    if (headerPaths.size < maxCachedHeaderPaths) headerPaths.set(name, path);
+  }
+  return path;
+}
+
+function segmentPath(index: number): string {
+  return segmentPaths[index] ?? `path.${index}`;
+}
+
 /** Collects the inputs that the raw request carries: query string, path segments, headers, cookies. */
 export function collectRawInputs(req: IncomingMessage, collector: InputCollector): void {
   const url = req.url ?? "/";
@@ -74,7 +96,8 @@ export function collectRawInputs(req: IncomingMessage, collector: InputCollector
   const segments = pathname.split("/");
   for (let index = 1; index < segments.length; index++) {
     const segment = segments[index] as string;
-    if (segment !== "") collector.addString("path", `path.${index - 1}`, decodeComponent(segment));
+    if (segment !== "")
+      collector.addString("path", segmentPath(index - 1), decodeComponent(segment));
   }
 
   const headers = req.headers;
@@ -82,8 +105,8 @@ export function collectRawInputs(req: IncomingMessage, collector: InputCollector
     const value = headers[name];
     if (name === "cookie" || value === undefined) continue;
 
-    if (typeof value === "string") collector.addString("headers", `headers.${name}`, value);
-    else for (const item of value) collector.addString("headers", `headers.${name}`, item);
+    if (typeof value === "string") collector.addString("headers", headerPath(name), value);
+    else for (const item of value) collector.addString("headers", headerPath(name), item);
   }
 
   const cookieHeader = req.headers.cookie;

@@ -336,9 +336,10 @@ function writeBody(res: ServerResponse, original: AnyMethod, args: unknown[]): u
 
 function wrapBodyMethod(method: "write" | "end") {
   const sink = `http.ServerResponse.${method}`;
+  const kind = `sink.${sink}`;
   return (original: AnyMethod): AnyMethod =>
     function bodyMethod(this: ServerResponse, ...args: unknown[]) {
-      const verdict = failOpen(`sink.${sink}`, "pass" as Verdict, () =>
+      const verdict = failOpen(kind, "pass" as Verdict, () =>
         inspectBody(this, sink, args[0], encodingOf(args)),
       );
       if (verdict === "pass") {
@@ -398,13 +399,15 @@ function wrapWriteHead(original: AnyMethod): AnyMethod {
 
 function wrapHeaderSetter(method: "setHeader" | "appendHeader") {
   const sink = `http.ServerResponse.${method}`;
+  const kind = `sink.${sink}`;
   return (original: AnyMethod): AnyMethod =>
     function headerSetter(this: ServerResponse, ...args: unknown[]) {
-      const blocked = failOpen(`sink.${sink}`, false, () => {
-        const name = args[0];
-        // Length first: most headers are not eight characters long, so no lower-casing is done.
-        if (typeof name !== "string" || name.length !== 8 || name.toLowerCase() !== "location")
-          return false;
+      const name = args[0];
+      // Length first: most headers are not eight characters long, so no closure or lower-casing.
+      if (typeof name !== "string" || name.length !== 8) return original.apply(this, args);
+
+      const blocked = failOpen(kind, false, () => {
+        if (name.toLowerCase() !== "location") return false;
         return inspectLocation(this, sink, headerValues(args[1]));
       });
       // The block page that the guard armed replaces the response at its next write.

@@ -5,11 +5,17 @@ import { failOpen } from "../failsafe";
 import { RequestContext } from "../context/request-context";
 import { contextStorage } from "../context/storage";
 import { gateRequest } from "../gate/request-gate";
+import { agentState } from "../guard/agent-state";
 import { wrapMethod } from "../instrument/wrap";
+import { countRequest } from "../telemetry/metrics";
 
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
 
 function createContext(req: unknown, res: unknown): RequestContext | undefined {
+  // With the agent off (kill switch), requests run without a context: no hook has work to do,
+  // and the async context would still cost every promise and callback of the request.
+  if (agentState()?.config.mode === "off") return undefined;
+
   return failOpen("source.http", undefined, () => {
     if (!(req instanceof http.IncomingMessage) || !(res instanceof http.ServerResponse))
       return undefined;
@@ -23,6 +29,7 @@ function wrapEmit(original: Emit): Emit {
 
     const context = createContext(args[0], args[1]);
     if (context === undefined) return original.call(this, event, ...args);
+    countRequest(this);
 
     // Everything the request handler starts (promises, timers, driver callbacks) inherits the context.
     // The request gate may answer 403 or 429 itself, or hold the request while a shared store answers.

@@ -1,5 +1,3 @@
-import diagnosticsChannel from "node:diagnostics_channel";
-
 import { internalErrorCounts } from "../failsafe";
 import { attackTypes, type AttackType } from "./security-event";
 
@@ -34,7 +32,6 @@ const droppedEvents = new Map<string, number>();
 
 let requestCount = 0;
 let deduplicatedCount = 0;
-let requestChannelSubscribed = false;
 
 /**
  * Durations recorded since a consumer last drained them, for exporters that need the individual
@@ -92,18 +89,11 @@ export function countDeduplicatedEvent(): void {
 }
 
 /**
- * Counts requests through Node's `http.server.request.start` diagnostics channel, which every
- * node:http and node:https server publishes (Express and Fastify included). HTTP/2 servers are not
- * counted.
+ * Counts one request of a node:http or node:https server (Express and Fastify included), called
+ * by the request source. HTTP/2 servers are not counted.
  */
-export function startCountingRequests(): void {
-  if (requestChannelSubscribed) return;
-  requestChannelSubscribed = true;
-  diagnosticsChannel.subscribe("http.server.request.start", (message) => {
-    const server = (message as { server?: object }).server;
-    if (server !== undefined && ignoredServers.has(server)) return;
-    requestCount++;
-  });
+export function countRequest(server: object): void {
+  if (!ignoredServers.has(server)) requestCount++;
 }
 
 /** Servers whose requests are not the app's (the agent's own metrics endpoint). */

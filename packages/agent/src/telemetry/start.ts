@@ -2,7 +2,6 @@ import type { AgentConfig } from "../config";
 import { log } from "../log";
 import { securityEventChannel } from "./channels";
 import { EventLog, EventLogExporter } from "./event-log";
-import { startCountingRequests } from "./metrics";
 import { OtelSpanExporter, startOtelMetrics } from "./otel-exporter";
 import { TelemetryPipeline, type PipelineExporter } from "./pipeline";
 import { liveAgentInfo, registerOnAppRegistry, startMetricsServer } from "./prometheus";
@@ -66,7 +65,6 @@ function startMetricExporters(config: AgentConfig): void {
 export function startTelemetry(config: AgentConfig): TelemetryStatus {
   const telemetry = config.telemetry ?? readTelemetryConfig({}, []);
   setExtraRedactKeys(telemetry.redactKeys);
-  startCountingRequests();
 
   const eventLog = new EventLog(config.events, {
     maxBytes: telemetry.eventsMaxBytes,

@@ -1,3 +1,6 @@
+/** Longest pattern searched with `indexOf`; longer ones use the Knuth-Morris-Pratt table. */
+const shortPatternLength = 32;
+
 /**
  * Calls `visit` with the offset of every occurrence of `pattern` in `text` that starts at or after `from`,
  * overlapping ones included, until `visit` returns true. The Knuth-Morris-Pratt search takes
@@ -11,6 +14,16 @@ export function visitOccurrences(
   visit: (offset: number) => boolean,
 ): void {
   if (pattern.length === 0) return;
+
+  // Short patterns: the native search restarted one code unit after each match costs at most
+  // text × 32 comparisons, linear with a small constant, and needs no table per input.
+  if (pattern.length <= shortPatternLength) {
+    for (let offset = text.indexOf(pattern, from); offset !== -1;) {
+      if (visit(offset)) return;
+      offset = text.indexOf(pattern, offset + 1);
+    }
+    return;
+  }
 
   const fallback = buildFallbackTable(pattern);
   let matched = 0;
