@@ -332,6 +332,34 @@ describe("rampart report", () => {
     assert.equal(perDay, comments + ping);
   });
 
+  test("allow rules read from a policy file", async () => {
+    const policyFile = path.join(work, "rampart.policy.yaml");
+    writeFileSync(
+      policyFile,
+      [
+        "version: report-test",
+        "allow:",
+        "  - route: /comments",
+        "    input: body.text",
+        "  - attackType: shell_injection",
+        "",
+      ].join("\n"),
+    );
+    const report = await jsonReport("--allow", policyFile);
+    const comments = events.filter((event) => event.request?.route === "/comments").length;
+    const shell = events.filter((event) => event.attack_type === "shell_injection").length;
+    assert.deepEqual(report.false_positives.by_rule, [
+      { rule: 0, matches: comments },
+      { rule: 1, matches: shell },
+    ]);
+    assert.equal(report.totals.false_positives, comments + shell);
+
+    writeFileSync(policyFile, "allow:\n  - attackType: sqli\n");
+    const invalid = await runCli(["report", eventsFile, "--allow", policyFile]);
+    assert.equal(invalid.code, 2);
+    assert.match(invalid.stderr, /rampart\.policy\.yaml:2: allow\[0\]\.attackType/);
+  });
+
   test("since drops earlier events", async () => {
     const report = await jsonReport("--since", "2026-01-11T00:00:00Z");
     const later = events.filter((event) => event.time >= "2026-01-11").length;
