@@ -515,7 +515,25 @@ test("package bin is the CLI", () => {
     bin?: Record<string, string>;
     files?: string[];
   };
-  assert.equal(path.resolve(packageDir, manifest.bin?.rampart ?? ""), cliPath);
+  // The bin is a committed launcher, so that npm links it before the first build.
+  const launcher = path.resolve(packageDir, manifest.bin?.rampart ?? "");
+  assert.equal(launcher, path.join(packageDir, "bin", "rampart.cjs"));
+  assert.match(readFileSync(launcher, "utf8"), /^#!\/usr\/bin\/env node\n/);
+  assert.match(readFileSync(launcher, "utf8"), /require\("\.\.\/dist\/cli\/main\.js"\)/);
+  assert.ok(manifest.files?.includes("bin"), "package files leave out bin");
   assert.ok(manifest.files?.includes("dist"), "package files leave out dist");
   assert.match(readFileSync(cliPath, "utf8"), /^#!\/usr\/bin\/env node\n/);
+});
+
+test("package bin runs the CLI", async () => {
+  const packageDir = path.resolve(path.dirname(cliPath), "../..");
+  const result = await new Promise<{ code: number; stdout: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(packageDir, "bin", "rampart.cjs"), "--version"],
+      (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+    );
+  });
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /^\d+\.\d+\.\d+/);
 });

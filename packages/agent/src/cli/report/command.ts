@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 
 import { CliError, exitCodes, type CliIo, type Command } from "../io";
@@ -10,14 +12,15 @@ import { summarize } from "./summarize";
 const usage = `Usage:
   rampart report EVENTS_FILE [--snapshots DIR] [--allow FILE] [--log FILE]...
                  [--since ISO_TIME] [--format text|json]
-  rampart report --snapshot EVENT_ID --snapshots DIR [--format text|json]
+  rampart report --snapshot EVENT_ID [--snapshots DIR] [--format text|json]
 
 Summarizes a JSON Lines event log (RAMPART_EVENTS): detections and blocks by
 attack type, route, input path, sink and client, top sources, false positives,
 time to detect and block, agent errors and dropped events.
 
 Options:
-  --snapshots DIR     snapshot directory (RAMPART_SNAPSHOT_DIR), for timings
+  --snapshots DIR     snapshot directory, for timings (default:
+                      RAMPART_SNAPSHOT_DIR, else .rampart/snapshots if present)
   --allow FILE        JSON allow rules; matching events count as false positives
   --log FILE          agent log (its stderr) to read errors and drops from;
                       may be repeated
@@ -79,7 +82,7 @@ function parseOptions(args: readonly string[]): ReportOptions {
 
   return {
     eventsFile: positionals[0],
-    snapshotsDir: values.snapshots,
+    snapshotsDir: values.snapshots ?? defaultSnapshotsDir(),
     allowFile: values.allow,
     logFiles: values.log ?? [],
     since,
@@ -91,7 +94,10 @@ function parseOptions(args: readonly string[]): ReportOptions {
 
 async function printSnapshot(options: ReportOptions, io: CliIo): Promise<number> {
   if (options.snapshotsDir === undefined)
-    throw new CliError("--snapshot needs --snapshots DIR", exitCodes.usage);
+    throw new CliError(
+      "--snapshot needs --snapshots DIR (no RAMPART_SNAPSHOT_DIR and no ./.rampart/snapshots)",
+      exitCodes.usage,
+    );
 
   const snapshot = await readSnapshot(options.snapshotsDir, options.snapshotId ?? "");
   io.stdout.write(
@@ -162,3 +168,15 @@ export const reportCommand: Command = {
     return printReport(options.eventsFile, options, io);
   },
 };
+
+/**
+ * The directory the agent writes snapshots to when run from here with the same environment:
+ * `RAMPART_SNAPSHOT_DIR`, else `.rampart/snapshots` in the working directory if it exists.
+ */
+function defaultSnapshotsDir(): string | undefined {
+  const configured = process.env.RAMPART_SNAPSHOT_DIR?.trim();
+  if (configured !== undefined && configured !== "") return path.resolve(configured);
+
+  const local = path.resolve(".rampart", "snapshots");
+  return existsSync(local) ? local : undefined;
+}
