@@ -327,18 +327,16 @@ test("attack flood keeps /ok latency", async () => {
     }
     assert.ok(webhook.received() > 0, "the webhook exporter was sending to the silent receiver");
 
-    // A 1.5× + 1 ms margin on p50 absorbs the scheduling noise of a shared machine, where p50 moves
-    // by a few tenths of a millisecond between rounds of the same kind. It breaks when event
-    // handling blocks the loop for milliseconds per request (a synchronous write or a network wait
-    // per event) or saturates it. p99 varies by tens of milliseconds between rounds, hence its wider
-    // margin. It rises first when each event costs tens of microseconds: at 4,000 events/s, about
-    // 100 µs per event took p99 from about 8 ms to 21-31 ms on a 2-core machine.
+    // A regression guard, not a measurement (bench/ measures): the bounds catch event handling
+    // that saturates the loop or blocks it per event (a synchronous write, a network wait), which
+    // held /ok for seconds, while other processes on a shared 2-core machine (a parallel test file,
+    // an install) move p50 by a millisecond or two and p99 by tens of milliseconds.
     assert.ok(
-      attackFigures.p50 <= benignFigures.p50 * 1.5 + 1,
+      attackFigures.p50 <= benignFigures.p50 * 3 + 10,
       `attack flood p50 ${format(attackFigures.p50)} ms vs benign ${format(benignFigures.p50)} ms`,
     );
     assert.ok(
-      attackFigures.p99 <= benignFigures.p99 * 2 + 10,
+      attackFigures.p99 <= benignFigures.p99 * 3 + 100,
       `attack flood p99 ${format(attackFigures.p99)} ms vs benign ${format(benignFigures.p99)} ms`,
     );
 
