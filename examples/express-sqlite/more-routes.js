@@ -16,7 +16,7 @@ const serialize = require("node-serialize");
 
 const filesDir = path.join(__dirname, "files");
 
-// No MongoDB server runs next to the demo: the client fails fast, and a benign query answers 503
+// No MongoDB server runs next to the demo: the client fails fast, and a benign query returns 503
 // after the driver tried. The agent judges the filter before the driver sends anything.
 const mongo = new MongoClient("mongodb://127.0.0.1:27017/shop", {
   serverSelectionTimeoutMS: 300,
@@ -46,7 +46,7 @@ function addMoreRoutes(app, selfUrl) {
   // Command injection inside quotes: safe for words and sentences, not for a closing quote.
   app.get("/files/grep", (req, res) => {
     exec(`grep -c "${req.query.word ?? ""}" ${filesDir}/readme.txt`, (error, stdout) => {
-      // grep exits 1 when nothing matches, which is an answer, not a failure.
+      // grep exits 1 when nothing matches, which is a result, not a failure.
       res.type("text/plain").send(error && error.code !== 1 ? "error\n" : stdout);
     });
   });

@@ -53,7 +53,7 @@ export interface AgentConfig {
 }
 
 /**
- * Attack types whose detections are only logged when the agent blocks, unless a detector mode says
+ * Attack types whose detections are only logged when the agent blocks, unless a detector mode is
  * `block`: their findings are reliable enough to report but can hit legitimate apps (an option-like
  * argument, a key named `prototype`, HTML that an app echoes on purpose, a redirect to a partner).
  */
@@ -65,7 +65,7 @@ export const monitoredByDefault: ReadonlySet<AttackType> = new Set<AttackType>([
   "open_redirect",
 ]);
 
-/** The mode that applies to one attack type under a configuration. */
+/** Returns the mode that applies to one attack type under a configuration. */
 export function modeFor(config: AgentConfig, attackType: AttackType): Mode {
   if (config.mode === "off") return "off";
 

@@ -6,7 +6,7 @@ const cache = new WeakMap<AgentConfig, string>();
 /**
  * Returns the policy version of a configuration, computed once per configuration object. It is
  * the `policy_version` label of `rampart_agent_info`, so snapshots and metrics can be matched.
- * It is the policy file's version (its `version` key or content hash); without a policy file it
+ * With a policy file it is the file's version: its `version` key or content hash. Without one it
  * is a hash of the whole effective configuration, so output settings change it too.
  */
 export function policyVersion(config: AgentConfig): string {

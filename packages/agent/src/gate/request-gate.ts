@@ -1,6 +1,6 @@
 import type { RequestContext } from "../context/request-context";
 import { currentContext } from "../context/storage";
-import { failOpen } from "../failsafe";
+import { failOpen, reportInternalError } from "../failsafe";
 import type { SecurityEvent } from "../telemetry/security-event";
 import { isSensitivePath } from "./attack-wave";
 import { isEnforcing, isGateActive, publishGateEvent, type GateDecision } from "./gate-events";
@@ -199,9 +199,9 @@ function check(gate: Gate, context: RequestContext): Verdict | Promise<Verdict> 
 }
 
 /**
- * Runs the request gate before the app sees the request. Returns false when the request may go on
+ * Runs the request gate before the app receives the request. Returns false when the request may go on
  * at once: the caller then runs the app itself. Returns true when the gate took the request over:
- * either it answered 403 or 429, or it waits for a shared store and calls `proceed` afterwards.
+ * either it responded with 403 or 429, or it waits for a shared store and calls `proceed` afterwards.
  * Any fault in the gate lets the request through.
  */
 export function gateRequest(context: RequestContext, proceed: () => void): boolean {
@@ -213,24 +213,32 @@ export function gateRequest(context: RequestContext, proceed: () => void): boole
   );
   if (verdict === undefined) return false;
 
-  if (!(verdict instanceof Promise)) {
-    failOpen("gate.response", undefined, () => sendGateResponse(context, verdict));
-    return true;
-  }
+  if (!(verdict instanceof Promise)) return respondOrProceed(context, verdict, proceed);
 
-  verdict
-    .then(
-      (settled) => {
-        if (settled === undefined) return proceed();
-        sendGateResponse(context, settled);
-      },
-      () => proceed(),
-    )
-    .catch((error: unknown) =>
-      failOpen("gate.deferred", undefined, () => {
-        throw error;
-      }),
-    );
+  verdict.then(
+    (settled) => {
+      if (settled === undefined) proceed();
+      else respondOrProceed(context, settled, proceed);
+    },
+    (error: unknown) => {
+      reportInternalError("gate.deferred", error);
+      proceed();
+    },
+  );
+  return true;
+}
+
+/** Sends the gate's response; when that fails, the request goes on to the app instead of hanging. */
+function respondOrProceed(
+  context: RequestContext,
+  verdict: GateResponse,
+  proceed: () => void,
+): true {
+  const sent = failOpen("gate.response", false, () => {
+    sendGateResponse(context, verdict);
+    return true;
+  });
+  if (!sent) proceed();
   return true;
 }
 

@@ -125,7 +125,7 @@ function gateUser(context: RequestContext, userId: string): RampartBlockedError 
 
 /**
  * Records the signed-in user of a request (Express `req`, Fastify `request`, or a node:http
- * request), for the user deny list and user-keyed rate limits. Call it once the app knows the
+ * request), for the user deny list and user-keyed rate limits. Call it once the app has identified the
  * user, usually in the authentication middleware.
  * When the gate refuses the user in block mode, it throws a RampartBlockedError so that the app's
  * handler stops. Whatever the app then writes, the client gets 403 (deny list) or 429 (rate limit).

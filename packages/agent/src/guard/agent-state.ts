@@ -2,8 +2,8 @@ import type { AgentConfig } from "../config";
 import type { PolicyDecisions } from "../policy/compiled";
 
 /**
- * Settings that hooks read on every call; replaced as a whole when the policy reloads, so a hook
- * that reads the state once works with one consistent policy.
+ * Settings that hooks read on every call. A policy reload replaces the object as a whole, so a
+ * hook that reads the state once works with one consistent policy.
  */
 export interface AgentState {
   readonly config: AgentConfig;

@@ -6,7 +6,7 @@ import { log } from "../log";
 /**
  * Patch of a Node.js built-in module (`child_process`, `fs`, `http`) or of a global (`fetch`,
  * `Function`). Built-in modules exist once per process, so they are patched in place when the
- * agent starts, whatever the load order: every later `require` and `import` sees the wrappers.
+ * agent starts, whatever the load order: every later `require` and `import` gets the wrappers.
  */
 export interface RuntimeInstrumentation {
   /** Built-in module (`node:fs`) or global (`globalThis.fetch`) that the patch covers, for logs. */
@@ -29,6 +29,6 @@ export function installRuntimeHooks(instrumentations: readonly RuntimeInstrument
   }
 
   // Named imports of built-ins are separate bindings, refreshed only by this call. An app that
-  // imported them before the agent started still holds the originals until it runs.
+  // imported them before the agent started keeps the originals until it runs.
   syncBuiltinESMExports();
 }

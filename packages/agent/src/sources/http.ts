@@ -4,6 +4,7 @@ import https from "node:https";
 import { failOpen } from "../failsafe";
 import { RequestContext } from "../context/request-context";
 import { contextStorage } from "../context/storage";
+import { activeGate } from "../gate/gate-state";
 import { gateRequest } from "../gate/request-gate";
 import { agentState } from "../guard/agent-state";
 import { wrapMethod } from "../instrument/wrap";
@@ -32,12 +33,25 @@ function wrapEmit(original: Emit): Emit {
     countRequest(this);
 
     // Everything the request handler starts (promises, timers, driver callbacks) inherits the context.
-    // The request gate may answer 403 or 429 itself, or hold the request while a shared store answers.
-    return contextStorage.run(context, () => {
-      const run = () => original.call(this, event, ...args);
-      return gateRequest(context, run) || run();
-    });
+    return contextStorage.run(context, handleRequest, this, original, context, event, args);
   };
+}
+
+/**
+ * Runs the app's request handler, or lets the request gate respond with 403 or 429 first or
+ * delay the request while a shared store replies. Without a configured gate no closure is made.
+ */
+function handleRequest(
+  server: http.Server,
+  original: Emit,
+  context: RequestContext,
+  event: string | symbol,
+  args: unknown[],
+): boolean {
+  if (activeGate() === undefined) return original.call(server, event, ...args);
+
+  const run = () => original.call(server, event, ...args);
+  return gateRequest(context, run) || run();
 }
 
 /** Gives each request of a node:http or node:https server its own context. */

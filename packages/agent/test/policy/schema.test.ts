@@ -121,7 +121,9 @@ describe("policy schema", () => {
     const first = parsePolicyText("mode: block\n", "a.yaml");
     const second = parsePolicyText("mode: monitor\n", "a.yaml");
     const named = parsePolicyText("version: v7\nmode: block\n", "a.yaml");
-    assert.ok(first.ok && second.ok && named.ok);
+    assert.ok(first.ok);
+    assert.ok(second.ok);
+    assert.ok(named.ok);
     assert.match(first.policy.version, /^sha256:[0-9a-f]{12}$/);
     assert.notEqual(first.policy.version, second.policy.version);
     assert.equal(named.policy.version, "v7");

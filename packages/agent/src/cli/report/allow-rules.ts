@@ -131,7 +131,7 @@ export function eventRoute(event: ReportedEvent): string | undefined {
   return event.request?.route ?? event.request?.path ?? undefined;
 }
 
-/** The request facts of a logged event, for the policy's matcher. */
+/** Builds the request facts of a logged event for the policy's matcher. */
 function eventFacts(event: ReportedEvent): RequestFacts {
   return {
     routeOrPath: () => eventRoute(event) ?? "",

@@ -170,7 +170,7 @@ export const reportCommand: Command = {
 };
 
 /**
- * The directory the agent writes snapshots to when run from here with the same environment:
+ * Returns the directory where an agent started here with the same environment writes snapshots:
  * `RAMPART_SNAPSHOT_DIR`, else `.rampart/snapshots` in the working directory if it exists.
  */
 function defaultSnapshotsDir(): string | undefined {

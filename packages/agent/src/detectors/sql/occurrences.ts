@@ -1,4 +1,4 @@
-/** Longest pattern searched with `indexOf`; longer ones use the Knuth-Morris-Pratt table. */
+/** Maximum pattern length searched with `indexOf`. Longer patterns use the Knuth-Morris-Pratt table. */
 const shortPatternLength = 32;
 
 /**

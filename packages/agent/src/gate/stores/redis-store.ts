@@ -58,7 +58,7 @@ export interface RedisStoreOptions {
 
 /**
  * Counters shared through Redis. While Redis is unreachable, or when a command exceeds the
- * timeout, the store uses its in-memory fallback, so each command holds a request for at most
+ * timeout, the store uses its in-memory fallback, so each command delays a request by at most
  * `timeoutMs`. ioredis reconnects in the background and the store returns to Redis as
  * soon as the connection is ready again.
  * NOTE: counts made in memory during an outage are not copied to Redis afterwards.
