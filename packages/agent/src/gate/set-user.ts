@@ -1,6 +1,7 @@
 import { IncomingMessage } from "node:http";
 
 import { contextOfRequest, type RequestContext } from "../context/request-context";
+import { rememberRequestUser, userOfRequest } from "../context/request-user";
 import { RampartBlockedError } from "../errors";
 import { failOpen } from "../failsafe";
 import { rememberBlockedContext } from "../response/block-response";
@@ -19,20 +20,21 @@ export interface User {
 /** Ids longer than this, in characters, are cut. */
 const maxUserIdLength = 256;
 
-const usersByRequest = new WeakMap<IncomingMessage, { id: string; name: string | undefined }>();
+export { userOfRequest };
 
-/** Returns the user that the app set on this request, if any. */
-export function userOfRequest(
-  req: IncomingMessage,
-): { id: string; name: string | undefined } | undefined {
-  return usersByRequest.get(req);
-}
-
-/** Finds the node:http request behind an Express request (the same object) or a Fastify request (`raw`). */
+/**
+ * Finds the node:http request behind a framework's request object: Express (the same object),
+ * Fastify (`raw`), Koa's context (`req`) or Hono's context on @hono/node-server (`env.incoming`).
+ */
 function incomingMessageOf(req: unknown): IncomingMessage | undefined {
   if (req instanceof IncomingMessage) return req;
-  const raw = (req as { raw?: unknown } | null | undefined)?.raw;
-  return raw instanceof IncomingMessage ? raw : undefined;
+  if (req === null || typeof req !== "object") return undefined;
+
+  const holder = req as { raw?: unknown; req?: unknown; env?: { incoming?: unknown } };
+  for (const candidate of [holder.raw, holder.req, holder.env?.incoming]) {
+    if (candidate instanceof IncomingMessage) return candidate;
+  }
+  return undefined;
 }
 
 /** Counts the request against user-keyed limits. With a Redis store the result applies from the next request on. */
@@ -136,7 +138,7 @@ export function setUser(req: unknown, user: User): void {
   if (typeof user.id !== "string" && typeof user.id !== "number") return;
 
   const id = String(user.id).slice(0, maxUserIdLength);
-  usersByRequest.set(message, { id, name: typeof user.name === "string" ? user.name : undefined });
+  rememberRequestUser(message, { id, name: typeof user.name === "string" ? user.name : undefined });
 
   const context = contextOfRequest(message);
   if (context === undefined) return;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 
 import type { Mode } from "../config";
 import type { RequestContext } from "../context/request-context";
+import { userOfRequest } from "../context/request-user";
 import type { Finding, UserInput } from "../detectors/types";
 import { agentState } from "../guard/agent-state";
 import { agentVersion } from "../version";
@@ -78,6 +79,8 @@ export interface RequestSummary {
   client_ip: string | undefined;
   request_id: string;
   user_agent: string | undefined;
+  /** The signed-in user, when the app named one with `setUser`. */
+  user?: { id: string; name?: string };
 }
 
 /** An inspected sink operation together with the detector's finding. */
@@ -130,7 +133,7 @@ function requestPath(url: string | undefined): string {
 function summarizeRequest(context: RequestContext): RequestSummary {
   const { req } = context;
   const userAgent = req.headers["user-agent"];
-  return {
+  const summary: RequestSummary = {
     method: req.method,
     path: requestPath(req.url),
     route: context.route(),
@@ -139,6 +142,15 @@ function summarizeRequest(context: RequestContext): RequestSummary {
     user_agent:
       userAgent === undefined ? undefined : truncate(maskSecretShapes(userAgent), maxInputLength),
   };
+
+  const user = userOfRequest(req);
+  if (user !== undefined) {
+    summary.user =
+      user.name === undefined
+        ? { id: user.id }
+        : { id: user.id, name: truncate(user.name, maxInputLength) };
+  }
+  return summary;
 }
 
 /**
