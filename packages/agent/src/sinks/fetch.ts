@@ -5,7 +5,7 @@ import { isInspecting } from "../guard/guard";
 import type { RuntimeInstrumentation } from "../instrument/runtime-hooks";
 import { wrapMethod } from "../instrument/wrap";
 import { rememberBlockedContext } from "../response/block-response";
-import { createOutgoingRequest, inspectBeforeSend, outgoingStorage } from "./ssrf-outgoing";
+import { createOutgoingRequest, inspectBeforeSend, runOutgoing } from "./ssrf-outgoing";
 import { patchDispatch, targetPort } from "./undici-dispatch";
 
 type Fetch = (this: unknown, input: unknown, init?: unknown) => Promise<unknown>;
@@ -36,7 +36,7 @@ function patchGlobalDispatcher(): void {
 /**
  * Wraps a fetch function. A request judged before sending rejects with fetch's own network error,
  * `TypeError('fetch failed')` with the block as `cause`. Other requests run with their outgoing
- * request in `outgoingStorage`, so that the sockets undici opens for them and for each redirect
+ * request in the outgoing scope (`runOutgoing`), so that the sockets undici opens for them and for each redirect
  * hop are judged at connect time.
  */
 export function wrapFetch(sink: string) {
@@ -65,7 +65,7 @@ export function wrapFetch(sink: string) {
         if (context !== undefined) rememberBlockedContext(failure, context);
         return Promise.reject(failure);
       }
-      return outgoingStorage.run(prepared.outgoing, () => original.call(this, input, init));
+      return runOutgoing(prepared.outgoing, () => original.call(this, input, init));
     };
 }
 

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 
 import type { StructuredInput } from "../context/request-inputs";
-import { contextStorage } from "../context/storage";
+import { currentContext } from "../context/storage";
 import { detectNosqlInjection, type MongoDocument } from "../detectors/nosql/detect";
 import { describeMongoOperation } from "../detectors/nosql/describe";
 import {
@@ -76,7 +76,7 @@ function inspectInRequest(
   documents: readonly MongoDocument[],
   options: MongoInspectionOptions,
 ): RampartBlockedError | undefined {
-  const context = contextStorage.getStore();
+  const context = currentContext();
   if (context === undefined) return undefined;
 
   const pollution = checkPrototypePollutionAtSink(sink);

@@ -6,7 +6,7 @@ import type { RuntimeInstrumentation } from "../instrument/runtime-hooks";
 import { wrapMethod } from "../instrument/wrap";
 import {
   inspectConnection,
-  outgoingStorage,
+  currentOutgoingRequest,
   rememberResolution,
   type OutgoingRequest,
 } from "./ssrf-outgoing";
@@ -38,7 +38,7 @@ export function withSynchronousRequest<T>(request: OutgoingRequest, call: () => 
 
 /**
  * Returns true when undici (npm or Node's bundled copy) is opening the socket. Its sockets open
- * after promise hops, so they find their request in `outgoingStorage`. App code that runs in the
+ * after promise hops, so they find their request in the outgoing scope (`runOutgoing`). App code that runs in the
  * same async context, such as a response callback, must not pass that request to its own sockets.
  */
 function openedByUndici(): boolean {
@@ -52,7 +52,7 @@ function openedByUndici(): boolean {
 function owningRequest(): OutgoingRequest | undefined {
   if (synchronousRequest !== undefined) return synchronousRequest;
 
-  const request = outgoingStorage.getStore();
+  const request = currentOutgoingRequest();
   return request !== undefined && openedByUndici() ? request : undefined;
 }
 

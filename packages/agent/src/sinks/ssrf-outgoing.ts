@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-
 import type { AgentConfig } from "../config";
 import type { RequestContext } from "../context/request-context";
 import {
@@ -12,7 +10,7 @@ import {
   type RequestTarget,
 } from "../detectors/ssrf";
 import type { RampartBlockedError } from "../errors";
-import { currentContext } from "../context/storage";
+import { currentContext, currentOutgoing, runWithOutgoing } from "../context/storage";
 import { agentState } from "../guard/agent-state";
 import { inspect, isInspecting } from "../guard/guard";
 
@@ -78,16 +76,18 @@ export function createOutgoingRequest(
   };
 }
 
-const storageKey = Symbol.for("rampart.outgoingRequestStorage");
-type GlobalWithStorage = typeof globalThis & { [storageKey]?: AsyncLocalStorage<OutgoingRequest> };
-
 /**
- * The outgoing request whose async work is running, for clients that open sockets after a few
- * promise hops (fetch, undici). One storage per process, like the request context storage.
+ * Returns the outgoing request whose async work is running, for clients that open sockets after a
+ * few promise hops (fetch, undici).
  */
-export const outgoingStorage: AsyncLocalStorage<OutgoingRequest> = ((
-  globalThis as GlobalWithStorage
-)[storageKey] ??= new AsyncLocalStorage<OutgoingRequest>());
+export function currentOutgoingRequest(): OutgoingRequest | undefined {
+  return currentOutgoing<OutgoingRequest>();
+}
+
+/** Runs a client call with its outgoing request stored for the sockets it opens. */
+export function runOutgoing<Result>(request: OutgoingRequest, work: () => Result): Result {
+  return runWithOutgoing(request, work);
+}
 
 const allowLists = new WeakMap<AgentConfig, AllowList>();
 

@@ -5,7 +5,8 @@ import { wrapMethod } from "../instrument/wrap";
 import {
   createOutgoingRequest,
   inspectBeforeSend,
-  outgoingStorage,
+  currentOutgoingRequest,
+  runOutgoing,
   type OutgoingRequest,
 } from "./ssrf-outgoing";
 
@@ -95,11 +96,11 @@ function failDispatch(handler: unknown, error: Error): boolean {
 }
 
 /**
- * Picks the outgoing request a dispatch belongs to: the one in `outgoingStorage` (a fetch, or a
+ * Picks the outgoing request a dispatch belongs to: the one in the outgoing scope (`runOutgoing`) (a fetch, or a
  * redirect hop of an earlier dispatch), else the API call being made, else the dispatch itself.
  */
 function outgoingFor(dispatcher: object, target: RequestTarget): OutgoingRequest {
-  const current = outgoingStorage.getStore();
+  const current = currentOutgoingRequest();
   if (current !== undefined) return current;
 
   const sink =
@@ -110,7 +111,7 @@ function outgoingFor(dispatcher: object, target: RequestTarget): OutgoingRequest
 /**
  * Judges each dispatch before it is queued, with what is known without DNS (see
  * `inspectBeforeSend`), which covers requests that reuse a pooled connection. The dispatch then
- * runs with its outgoing request in `outgoingStorage`, for the sockets it opens.
+ * runs with its outgoing request in the outgoing scope (`runOutgoing`), for the sockets it opens.
  */
 function wrapDispatch(original: Dispatch): Dispatch {
   return function dispatch(this: object, options: unknown, handler: unknown) {
@@ -133,7 +134,7 @@ function wrapDispatch(original: Dispatch): Dispatch {
 
     dispatching = true;
     try {
-      return outgoingStorage.run(prepared.outgoing, () => original.call(this, options, handler));
+      return runOutgoing(prepared.outgoing, () => original.call(this, options, handler));
     } finally {
       dispatching = false;
     }

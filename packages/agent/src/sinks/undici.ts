@@ -44,7 +44,7 @@ function wrapApi(method: string, onDispatcher: boolean) {
 /**
  * npm undici: `request`, `stream`, `pipeline`, `connect`, `upgrade`, `fetch`, and the Client,
  * Pool and Agent classes through their common `dispatch`. Sockets are judged at connect time by
- * the node:net patch, which finds the dispatch's outgoing request in `outgoingStorage`.
+ * the node:net patch, which finds the dispatch's outgoing request in the outgoing scope (`runOutgoing`).
  */
 export const undici: ModuleInstrumentation = {
   name: "undici",

@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 
 import { contextOfRequest, type RequestContext } from "../context/request-context";
 import { parseQueryString } from "../context/query-string";
-import { contextStorage } from "../context/storage";
+import { contextStorage, currentContext } from "../context/storage";
 import {
   detectPrototypePollution,
   findPollutingQueryKey,
@@ -90,7 +90,7 @@ function findPollution(context: RequestContext): Finding | undefined {
 export function checkPrototypePollutionAtSink(sink: string): RampartBlockedError | undefined {
   if (!isInspecting("prototype_pollution")) return undefined;
 
-  const context = contextStorage.getStore();
+  const context = currentContext();
   if (context === undefined || reportedContexts.has(context)) return undefined;
 
   const finding = findPollution(context);
