@@ -8,6 +8,7 @@ const agent = require("../dist/index.js");
 export const {
   protect,
   RampartBlockedError,
+  checkPolicyText,
   RampartError,
   errorCodes,
   instrumentedModuleNames,

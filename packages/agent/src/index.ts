@@ -13,6 +13,7 @@ export {
 export type { SecurityEvent } from "./telemetry/security-event";
 export { setUser, type User } from "./gate/set-user";
 export { instrumentedModuleNames } from "./sinks";
+export { checkPolicyText, type PolicyCheck } from "./policy/validate-text";
 export { agentVersion as version } from "./version";
 
 /**

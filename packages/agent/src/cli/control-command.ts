@@ -1,0 +1,31 @@
+import { CliError, exitCodes, type Command } from "./io";
+
+interface ControlPackage {
+  main(argv: readonly string[]): Promise<number>;
+}
+
+/**
+ * `rampart control`: starts the self-hosted control plane from the `@rampart/control` package.
+ * It is a separate package so that apps that only load the agent do not install a database driver.
+ */
+export const controlCommand: Command = {
+  name: "control",
+  summary: "start the control plane and dashboard (@rampart/control)",
+  usage: "rampart control [--port N] [--host ADDRESS] [--database PATH|URL]",
+  async run(args) {
+    let control: ControlPackage;
+    try {
+      // A variable name keeps TypeScript from resolving the optional package at build time.
+      const packageName = "@rampart/control";
+      control = (await import(packageName)) as ControlPackage;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "MODULE_NOT_FOUND" && code !== "ERR_MODULE_NOT_FOUND") throw error;
+      throw new CliError(
+        "the control plane is a separate package: install it with `npm install @rampart/control`",
+        exitCodes.failed,
+      );
+    }
+    return control.main(args);
+  },
+};

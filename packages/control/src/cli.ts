@@ -1,0 +1,85 @@
+import { parseArgs } from "node:util";
+
+import { ensureFirstAdmin } from "./auth/sessions";
+import { log } from "./log";
+import { startServer } from "./server";
+import { openDatabase } from "./store/open";
+
+/** Default port of the control plane: unassigned by IANA and unlikely to clash with an app. */
+export const defaultPort = 7400;
+export const defaultDatabase = ".rampart/control.db";
+
+const usage = `Usage: rampart control [--port N] [--host ADDRESS] [--database PATH|URL]
+
+  --port      port to listen on (default ${defaultPort})
+  --host      address to listen on (default 127.0.0.1; use 0.0.0.0 behind a TLS proxy)
+  --database  SQLite file (default ${defaultDatabase}) or postgres://user@host/db URL
+
+Environment:
+  RAMPART_CONTROL_ADMIN           first admin's username (default admin)
+  RAMPART_CONTROL_ADMIN_PASSWORD  first admin's password; without it one is generated and printed once
+`;
+
+/** Runs the control plane until SIGINT or SIGTERM. Resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        database: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (values.help === true) {
+    process.stdout.write(usage);
+    return 0;
+  }
+
+  const port = Number(values.port ?? defaultPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`--port: expected an integer from 0 to 65535, got "${values.port}"\n`);
+    return 2;
+  }
+  const host = values.host ?? "127.0.0.1";
+  const database = values.database ?? defaultDatabase;
+
+  const db = await openDatabase(database);
+  const username = process.env.RAMPART_CONTROL_ADMIN ?? "admin";
+  const admin = await ensureFirstAdmin(
+    db,
+    username,
+    process.env.RAMPART_CONTROL_ADMIN_PASSWORD || undefined,
+  );
+  const plane = await startServer(db, { port, host });
+
+  process.stdout.write(`Rampart control plane listening on ${plane.url}\n`);
+  if (admin.password !== undefined) {
+    process.stdout.write(
+      `First sign-in: user "${username}", password "${admin.password}" (shown once: store it now)\n`,
+    );
+  } else if (admin.created) {
+    process.stdout.write(
+      `First sign-in: user "${username}" with the password from RAMPART_CONTROL_ADMIN_PASSWORD\n`,
+    );
+  }
+  log.info(
+    { url: plane.url, database: database.replace(/\/\/[^@/]*@/, "//***@") },
+    "control plane started",
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await plane.close();
+  await db.close();
+  return 0;
+}
