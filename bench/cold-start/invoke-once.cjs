@@ -1,0 +1,32 @@
+// One Lambda cold start: loads a handler module, invokes it once with an HTTP API (payload 2.0)
+// event, and prints the milliseconds from process start (performance.timeOrigin) to the moment the
+// invocation resolved. `node invoke-once.cjs plain|wrapped`.
+"use strict";
+
+const variant = process.argv[2];
+const { handler } = require(
+  variant === "wrapped" ? "./handler-wrapped.cjs" : "./handler-plain.cjs",
+);
+
+const event = {
+  version: "2.0",
+  routeKey: "GET /items",
+  rawPath: "/items",
+  rawQueryString: "name=apple",
+  headers: { host: "abc123.execute-api.us-east-1.amazonaws.com", "user-agent": "bench" },
+  queryStringParameters: { name: "apple" },
+  requestContext: {
+    http: { method: "GET", path: "/items", protocol: "HTTP/1.1", sourceIp: "203.0.113.7" },
+    requestId: "bench",
+    routeKey: "GET /items",
+    stage: "$default",
+  },
+  isBase64Encoded: false,
+};
+const lambdaContext = { awsRequestId: "bench", getRemainingTimeInMillis: () => 3000 };
+
+Promise.resolve(handler(event, lambdaContext)).then((result) => {
+  const elapsedMs = performance.now();
+  if (result.statusCode !== 200) throw new Error(`unexpected result ${JSON.stringify(result)}`);
+  process.stdout.write(`${JSON.stringify({ elapsedMs })}\n`);
+});
