@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 
 import { ensureFirstAdmin } from "./auth/sessions";
+import { defaultRetentionDays } from "./events/retention";
 import { log } from "./log";
 import { startServer } from "./server";
 import { openDatabase } from "./store/open";
@@ -14,6 +15,7 @@ const usage = `Usage: rampart control [--port N] [--host ADDRESS] [--database PA
   --port      port to listen on (default ${defaultPort})
   --host      address to listen on (default 127.0.0.1; use 0.0.0.0 behind a TLS proxy)
   --database  SQLite file (default ${defaultDatabase}) or postgres://user@host/db URL
+  --retention-days  days to keep events (default ${defaultRetentionDays})
 
 Environment:
   RAMPART_CONTROL_ADMIN           first admin's username (default admin)
@@ -30,6 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         port: { type: "string" },
         host: { type: "string" },
         database: { type: "string" },
+        "retention-days": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -49,6 +52,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const host = values.host ?? "127.0.0.1";
   const database = values.database ?? defaultDatabase;
+  const retentionDays = Number(values["retention-days"] ?? defaultRetentionDays);
+  if (!Number.isFinite(retentionDays) || retentionDays <= 0) {
+    process.stderr.write(
+      `--retention-days: expected a positive number, got "${values["retention-days"]}"\n`,
+    );
+    return 2;
+  }
 
   const db = await openDatabase(database);
   const username = process.env.RAMPART_CONTROL_ADMIN ?? "admin";
@@ -57,7 +67,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     username,
     process.env.RAMPART_CONTROL_ADMIN_PASSWORD || undefined,
   );
-  const plane = await startServer(db, { port, host });
+  const plane = await startServer(db, { port, host, retentionDays });
 
   process.stdout.write(`Rampart control plane listening on ${plane.url}\n`);
   if (admin.password !== undefined) {

@@ -5,6 +5,9 @@ import type { AddressInfo } from "node:net";
 
 import { addAdminRoutes } from "./api/admin-api";
 import { addAgentRoutes } from "./api/agent-api";
+import { addEventRoutes } from "./api/events-api";
+import { evaluateAlerts } from "./alerts/alert-evaluator";
+import { defaultRetentionDays, deleteOldEvents } from "./events/retention";
 import { evaluateRollouts } from "./fleet/rollout-evaluator";
 import { HttpError } from "./http/errors";
 import { Router } from "./http/router";
@@ -17,6 +20,10 @@ export const uiFolder = path.resolve(__dirname, "../ui");
 
 /** How often canaries are checked against their thresholds, in milliseconds. */
 const evaluationIntervalMs = 2000;
+/** How often alert rules are checked, in milliseconds. */
+const alertIntervalMs = 15_000;
+/** How often old events are deleted, in milliseconds. */
+const retentionIntervalMs = 60 * 60 * 1000;
 
 /**
  * Headers on every response. The dashboard loads only its own scripts and styles, so injected
@@ -29,6 +36,26 @@ const securityHeaders = {
   "referrer-policy": "no-referrer",
   "x-frame-options": "DENY",
 };
+
+/** Runs a background job at an interval; a failure is logged and the job runs again next time. */
+function every(intervalMs: number, name: string, job: () => Promise<void>): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    // A slow database must not pile up runs of the same job.
+    if (running) return;
+    running = true;
+    job()
+      .catch((error: Error) =>
+        log.error(
+          { job: name, err: { name: error.name, message: error.message } },
+          `${name} failed; retrying at the next interval`,
+        ),
+      )
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}
 
 export interface ControlPlane {
   readonly server: http.Server;
@@ -62,11 +89,12 @@ function uiFiles(): Set<string> {
 /** Starts the control plane's HTTP server on an open database. */
 export async function startServer(
   db: Database,
-  options: { port: number; host: string },
+  options: { port: number; host: string; retentionDays?: number },
 ): Promise<ControlPlane> {
   const router = new Router();
   addAgentRoutes(router, db);
   addAdminRoutes(router, db);
+  addEventRoutes(router, db);
   const files = uiFiles();
 
   const server = http.createServer((req, res) => {
@@ -127,30 +155,34 @@ export async function startServer(
     }
   }
 
-  const evaluator = setInterval(() => {
-    evaluateRollouts(db).then(
-      (decided) => {
-        for (const rollout of decided) {
-          log.info(
-            {
-              rollout_id: rollout.id,
-              service: rollout.service,
-              environment: rollout.environment,
-              state: rollout.state,
-              reason: rollout.reason,
-            },
-            "rollout decided automatically",
-          );
-        }
-      },
-      (error: Error) =>
-        log.error(
-          { err: { name: error.name, message: error.message } },
-          "rollout evaluation failed; retrying at the next interval",
-        ),
-    );
-  }, evaluationIntervalMs);
-  evaluator.unref();
+  const timers = [
+    every(evaluationIntervalMs, "rollout evaluation", async () => {
+      for (const rollout of await evaluateRollouts(db)) {
+        log.info(
+          {
+            rollout_id: rollout.id,
+            service: rollout.service,
+            environment: rollout.environment,
+            state: rollout.state,
+            reason: rollout.reason,
+          },
+          "rollout decided automatically",
+        );
+      }
+    }),
+    every(alertIntervalMs, "alert evaluation", async () => {
+      for (const { rule, value } of await evaluateAlerts(db)) {
+        log.info(
+          { rule_id: rule.id, metric: rule.metric, value, threshold: rule.threshold },
+          "alert fired",
+        );
+      }
+    }),
+    every(retentionIntervalMs, "event retention", async () => {
+      const deleted = await deleteOldEvents(db, options.retentionDays ?? defaultRetentionDays);
+      if (deleted > 0) log.info({ deleted }, "old events deleted");
+    }),
+  ];
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -163,7 +195,7 @@ export async function startServer(
     server,
     url: `http://${host}:${address.port}`,
     close: async () => {
-      clearInterval(evaluator);
+      for (const timer of timers) clearInterval(timer);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
