@@ -6,11 +6,19 @@ import { RampartBlockedError } from "../errors";
 import { reportInternalError } from "../failsafe";
 import { takeSnapshot } from "../forensics";
 import { decide, isSampledIn, type Decision } from "../policy/decision";
+import { defaultInspectionLimits } from "../policy/inspection-limits";
 import { armBlockResponse, rememberBlockedContext } from "../response/block-response";
 import { securityEventChannel } from "../telemetry/channels";
-import { countDeduplicatedEvent, countDetection, countInspection } from "../telemetry/metrics";
+import {
+  countDeduplicatedEvent,
+  countDetection,
+  countInspection,
+  countInspectionFailure,
+  type InspectionFailure,
+} from "../telemetry/metrics";
 import { createSecurityEvent, type AttackType } from "../telemetry/security-event";
 import { agentState, type AgentState } from "./agent-state";
+import { runDetector } from "./detector-run";
 
 /** One operation at a sink, as a sink reports it to the guard. */
 export interface Inspection {
@@ -40,20 +48,35 @@ function actionFor(
   return decide(state.config, state.policy, attackType, finding.input?.path, context);
 }
 
+/** Event reasons of operations decided by fail mode closed, per failure. */
+const failClosedReasons: Record<InspectionFailure, string> = {
+  error: "detector-error",
+  over_budget: "inspection-over-budget",
+  detector_off: "detector-off",
+};
+
+/**
+ * Reports a finding under the policy and returns the error to deliver when the operation is
+ * blocked. `failure` is set when the detector failed (the finding came late, or fail mode closed
+ * made it up), and `failClosed` keeps a made-up finding out of the detection counter.
+ */
 function report(
   inspection: Inspection,
   finding: Finding,
   context: RequestContext | undefined,
+  failure?: InspectionFailure,
+  failClosed = false,
 ): RampartBlockedError | undefined {
   const state = agentState();
   if (state === undefined) return undefined;
 
   const action = actionFor(state, inspection.attackType, finding, context);
+  if (failure !== undefined) countInspectionFailure(inspection.attackType, failure, action);
   // An allowed finding is neither reported nor counted, because the allow rule marks it as expected.
   if (action === "allowed") return undefined;
 
   if (context !== undefined) context.flagged = true;
-  countDetection(inspection.attackType, action);
+  if (!failClosed) countDetection(inspection.attackType, action);
 
   // The same finding again in one request (a loop over the same query, a driver retry) refers to
   // the first event: building, redacting and exporting an event costs tens of microseconds, which
@@ -98,9 +121,18 @@ function inspectInContext(inspection: Inspection): RampartBlockedError | undefin
   if (sampling !== undefined && !isSampledIn(sampling, inspection.attackType, context))
     return undefined;
 
-  const finding = inspection.detect(inputs);
-  if (finding === undefined) return undefined;
-  return report(inspection, finding, context);
+  const limits = agentState()?.policy?.inspection ?? defaultInspectionLimits;
+  const { finding, failure } = runDetector(inspection, inputs, limits);
+  // A finding returned after the budget ran out is still acted on; the overrun is counted with it.
+  if (finding !== undefined) return report(inspection, finding, context, failure);
+  if (failure === undefined) return undefined;
+
+  if (limits.byType[inspection.attackType].failMode === "open") {
+    countInspectionFailure(inspection.attackType, failure, "allowed");
+    return undefined;
+  }
+  const reason = failClosedReasons[failure];
+  return report(inspection, { input: undefined, offset: 0, reason }, context, failure, true);
 }
 
 /** True when operations of this attack type are inspected at all; sinks skip their own work when not. */

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import type { AttackType } from "../telemetry/security-event";
 import { CidrSet } from "./cidr";
 import type { AllowRuleDocument, OneOrMany, PolicyDocument } from "./document";
+import { compileInspectionLimits, type InspectionLimits } from "./inspection-limits";
 import { compilePatterns } from "./wildcard";
 
 /** The request facts that allow rules and sampling routes match on. */
@@ -60,6 +61,8 @@ export interface PolicyDecisions {
   readonly blockResponse: BlockResponseSettings | undefined;
   readonly trustedProxies: CidrSet | undefined;
   readonly clientIpHeader: "x-forwarded-for" | "forwarded";
+  /** Time budgets, fail modes and breaker thresholds of the detectors. */
+  readonly inspection: InspectionLimits;
 }
 
 function toList<T extends string>(value: OneOrMany<T> | undefined): readonly T[] | undefined {
@@ -152,5 +155,6 @@ export function compilePolicy(
         : { status: response.status ?? 403, json: response.json, html: response.html },
     trustedProxies: proxies.length === 0 ? undefined : new CidrSet(proxies),
     clientIpHeader: document.clientIpHeader ?? "x-forwarded-for",
+    inspection: compileInspectionLimits(document.inspection),
   };
 }

@@ -22,6 +22,21 @@ export interface SamplingRouteDocument {
   rate: number;
 }
 
+/**
+ * Decision for an operation whose detector gave no trusted verdict: it threw, it ran past its time
+ * budget without a finding, or it is switched off for a cool-down. `open` lets the operation run
+ * unprotected, and `closed` treats it as an attack of the detector's type.
+ */
+export type FailMode = "open" | "closed";
+
+/** The `inspection` section: time budgets, fail modes and the detector breaker. */
+export interface InspectionDocument {
+  budgetMs?: number;
+  failMode?: FailMode;
+  detectors?: Partial<Record<AttackType, { budgetMs?: number; failMode?: FailMode }>>;
+  breaker?: { failures?: number; coolDownSeconds?: number };
+}
+
 /** A policy file after validation against docs/policy.schema.json. */
 export interface PolicyDocument {
   version?: string;
@@ -35,6 +50,7 @@ export interface PolicyDocument {
   };
   canary?: { percent: number; by?: "request" | "instance"; instanceId?: string };
   blockResponse?: { status?: number; json?: string; html?: string };
+  inspection?: InspectionDocument;
   trustedProxies?: readonly string[];
   clientIpHeader?: "x-forwarded-for" | "forwarded";
   redaction?: { keys?: readonly string[] };

@@ -112,6 +112,64 @@ const telemetryNode: SchemaNode = {
   },
 };
 
+const budgetNode: SchemaNode = {
+  type: "number",
+  minimum: 0.01,
+  maximum: 60_000,
+  description: "time one detector call may take, in milliseconds; default 5",
+};
+
+const failModeNode: SchemaNode = {
+  type: "string",
+  enum: ["open", "closed"],
+  description:
+    "without a trusted verdict (detector error, overrun, detector switched off): open lets the operation run, closed treats it as an attack",
+};
+
+const inspectionNode: SchemaNode = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    budgetMs: budgetNode,
+    failMode: failModeNode,
+    detectors: {
+      type: "object",
+      properties: Object.fromEntries(
+        attackTypes.map((type) => [
+          type,
+          {
+            type: "object",
+            additionalProperties: false,
+            minProperties: 1,
+            properties: { budgetMs: budgetNode, failMode: failModeNode },
+          },
+        ]),
+      ),
+      additionalProperties: false,
+      "x-key": "attack type",
+    },
+    breaker: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        failures: {
+          type: "integer",
+          minimum: 0,
+          maximum: 1_000_000,
+          description:
+            "consecutive failed inspections that switch a detector off; 0 never does; default 10",
+        },
+        coolDownSeconds: {
+          type: "number",
+          minimum: 1,
+          maximum: 86_400,
+          description: "how long a switched-off detector stays off; default 30",
+        },
+      },
+    },
+  },
+};
+
 /** Top-level keys of the policy that this module defines; gate keys are added from src/gate. */
 const coreProperties: Record<string, SchemaNode> = {
   version: {
@@ -155,6 +213,7 @@ const coreProperties: Record<string, SchemaNode> = {
       html: nonEmptyString,
     },
   },
+  inspection: inspectionNode,
   trustedProxies: { type: "array", items: nonEmptyString },
   clientIpHeader: { type: "string", enum: ["x-forwarded-for", "forwarded"] },
   redaction: {

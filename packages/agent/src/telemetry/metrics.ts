@@ -30,7 +30,28 @@ const detectionCounts = attackTypes.map(() => new Float64Array(2));
 
 const droppedEvents = new Map<string, number>();
 
+/** Reason an inspection ended without a trusted verdict; docs/metrics.md lists the values. */
+export type InspectionFailure = "error" | "over_budget" | "detector_off";
+
+/** Outcome of the operation after such a failure. */
+export type FailureOutcome = "allowed" | "monitored" | "blocked";
+
+const failureReasons: readonly InspectionFailure[] = ["error", "over_budget", "detector_off"];
+const failureOutcomes: readonly FailureOutcome[] = ["allowed", "monitored", "blocked"];
+
+/** Failed inspections per attack type, one slot per reason and outcome pair. */
+const failureCounts = attackTypes.map(
+  () => new Float64Array(failureReasons.length * failureOutcomes.length),
+);
+
+/** Times each detector was switched off by its breaker. */
+const breakerTrips = new Float64Array(typeCount);
+
+/** Per attack type, the `performance.now()` time until which the detector is off; 0 when on. */
+const detectorsOffUntil = new Float64Array(typeCount);
+
 let requestCount = 0;
+let policyRejections = 0;
 let deduplicatedCount = 0;
 
 /**
@@ -75,6 +96,34 @@ export function countInspection(attackType: AttackType, sink: string, durationMs
 export function countDetection(attackType: AttackType, action: "blocked" | "monitored"): void {
   const counts = detectionCounts[typeIndex[attackType] ?? 0]!;
   counts[action === "blocked" ? 0 : 1]! += 1;
+}
+
+/** Counts an inspection that ended without a trusted verdict and what happened to the operation. */
+export function countInspectionFailure(
+  attackType: AttackType,
+  reason: InspectionFailure,
+  outcome: FailureOutcome,
+): void {
+  const slot =
+    failureReasons.indexOf(reason) * failureOutcomes.length + failureOutcomes.indexOf(outcome);
+  failureCounts[typeIndex[attackType] ?? 0]![slot]! += 1;
+}
+
+/** Counts a breaker trip and records until when (`performance.now()` time) the detector is off. */
+export function countBreakerTrip(attackType: AttackType, offUntil: number): void {
+  const index = typeIndex[attackType] ?? 0;
+  breakerTrips[index]! += 1;
+  detectorsOffUntil[index] = offUntil;
+}
+
+/** Records that a detector is back on before its cool-down time (a policy reload). */
+export function clearDetectorOff(attackType: AttackType): void {
+  detectorsOffUntil[typeIndex[attackType] ?? 0] = 0;
+}
+
+/** Counts a policy rejected at start or on a reload (invalid, unreadable or deleted). */
+export function countPolicyRejection(): void {
+  policyRejections++;
 }
 
 /** Counts events that an exporter did not deliver. `reason` is one of docs/metrics.md's drop reasons. */
@@ -140,6 +189,11 @@ export interface MetricsSnapshot {
   readonly agentErrors: readonly CounterSample[];
   readonly droppedEvents: readonly CounterSample[];
   readonly deduplicatedEvents: number;
+  readonly policyRejections: number;
+  readonly inspectionFailures: readonly CounterSample[];
+  readonly breakerTrips: readonly CounterSample[];
+  /** Gauge: 1 for each detector switched off by its breaker at the time of the snapshot. */
+  readonly detectorsOff: readonly CounterSample[];
 }
 
 function inspectionSamples(): CounterSample[] {
@@ -192,6 +246,39 @@ function agentErrorSamples(): CounterSample[] {
   return [...internalErrorCounts()].map(([kind, value]) => ({ labels: { kind }, value }));
 }
 
+function failureSamples(): CounterSample[] {
+  const samples: CounterSample[] = [];
+  failureCounts.forEach((counts, index) => {
+    counts.forEach((value, slot) => {
+      if (value === 0) return;
+      const reason = failureReasons[Math.floor(slot / failureOutcomes.length)]!;
+      const outcome = failureOutcomes[slot % failureOutcomes.length]!;
+      samples.push({ labels: { attack_type: attackTypes[index]!, reason, outcome }, value });
+    });
+  });
+  return samples;
+}
+
+function breakerSamples(): CounterSample[] {
+  const samples: CounterSample[] = [];
+  breakerTrips.forEach((value, index) => {
+    if (value > 0) samples.push({ labels: { attack_type: attackTypes[index]! }, value });
+  });
+  return samples;
+}
+
+function detectorOffSamples(): CounterSample[] {
+  const now = performance.now();
+  const samples: CounterSample[] = [];
+  breakerTrips.forEach((trips, index) => {
+    // Only detectors that were ever switched off get a series, so the gauge does not list every type.
+    if (trips === 0) return;
+    const off = detectorsOffUntil[index]! > now ? 1 : 0;
+    samples.push({ labels: { attack_type: attackTypes[index]! }, value: off });
+  });
+  return samples;
+}
+
 /** Reads every counter. Costs a walk over the counters, so exporters call it only when they collect. */
 export function metricsSnapshot(): MetricsSnapshot {
   return {
@@ -202,6 +289,10 @@ export function metricsSnapshot(): MetricsSnapshot {
     agentErrors: agentErrorSamples(),
     droppedEvents: droppedSamples(),
     deduplicatedEvents: deduplicatedCount,
+    policyRejections,
+    inspectionFailures: failureSamples(),
+    breakerTrips: breakerSamples(),
+    detectorsOff: detectorOffSamples(),
   };
 }
 

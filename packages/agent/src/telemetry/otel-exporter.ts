@@ -158,6 +158,28 @@ function createInstruments(meter: OtelMeter, info: AgentInfo): () => void {
     true,
   );
   observeSamples(
+    counter("rampart.inspection.failures", "Inspections without a trusted verdict"),
+    () => metricsSnapshot().inspectionFailures,
+    true,
+  );
+  observeSamples(
+    counter("rampart.policy.rejections", "Policies rejected at start or on a reload"),
+    () => [{ labels: {}, value: metricsSnapshot().policyRejections }],
+    true,
+  );
+  observeSamples(
+    counter("rampart.detector.breaker.trips", "Times a detector was switched off"),
+    () => metricsSnapshot().breakerTrips,
+    true,
+  );
+  observeSamples(
+    meter.createObservableGauge("rampart.detector.off", {
+      description: "1 while the breaker keeps a detector switched off",
+    }),
+    () => metricsSnapshot().detectorsOff,
+    true,
+  );
+  observeSamples(
     meter.createObservableGauge("rampart.agent.info", {
       description: "Agent version, mode and configuration hash; always 1",
     }),

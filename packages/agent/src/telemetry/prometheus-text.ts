@@ -90,6 +90,27 @@ export function metricFamilies(snapshot: MetricsSnapshot, info: AgentInfo): Metr
       "Security events folded into a deduplication summary",
       [{ labels: {}, value: snapshot.deduplicatedEvents }],
     ),
+    counterFamily(
+      "rampart_inspection_failures_total",
+      "Inspections without a trusted verdict, per attack type, reason and outcome",
+      snapshot.inspectionFailures,
+    ),
+    counterFamily(
+      "rampart_policy_rejections_total",
+      "Policies rejected at start or on a reload; the last valid policy stays in force",
+      [{ labels: {}, value: snapshot.policyRejections }],
+    ),
+    counterFamily(
+      "rampart_detector_breaker_trips_total",
+      "Times a detector was switched off after consecutive failed inspections",
+      snapshot.breakerTrips,
+    ),
+    {
+      name: "rampart_detector_off",
+      help: "1 while the breaker keeps a detector switched off, else 0",
+      type: "gauge",
+      samples: snapshot.detectorsOff.map((sample) => ({ name: "rampart_detector_off", ...sample })),
+    },
     {
       name: "rampart_agent_info",
       help: "Agent version, mode and configuration hash; the value is always 1",
