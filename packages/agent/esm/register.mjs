@@ -1,12 +1,13 @@
-// Loaded by `node --import rampart/register app.mjs`. It registers import-in-the-middle's loader
-// for the supported packages only, then starts the agent, before any module of the app is loaded.
-import { createRequire, register } from "node:module";
+// Loaded by `node --import rampart/register app.mjs`. It registers import-in-the-middle's hooks for
+// the supported packages only, then starts the agent, before any module of the app is loaded. The
+// hooks run in the app's thread through module.registerHooks where Node.js supports it (22.22.3,
+// 24.11.1 and later), else on Node's loader thread through module.register.
+import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 const agent = require("../dist/index.js");
+const { registerEsmHooks, reportEsmHooks } = require("../dist/instrument/esm-hooks.js");
 
-register("import-in-the-middle/hook.mjs", import.meta.url, {
-  data: { include: [...agent.instrumentedModuleNames] },
-});
-
+registerEsmHooks(agent.instrumentedModuleNames);
 agent.protect();
+reportEsmHooks();
