@@ -31,6 +31,10 @@ export interface AppOptions {
   readonly loader: "require" | "import" | "none";
   readonly mode?: "monitor" | "block" | "off";
   readonly env?: Record<string, string>;
+  /** Node.js options placed before the loader's, such as `["--import", "tsx"]`. */
+  readonly nodeArgs?: readonly string[];
+  /** Arguments after the script, such as the app file when the script is a launcher like tsx's. */
+  readonly scriptArgs?: readonly string[];
 }
 
 /** A fixture app running under the agent in a child process. */
@@ -82,7 +86,7 @@ function waitForListening(child: ChildProcess, output: () => string): Promise<st
 
     child.stdout?.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      const match = /listening on (https?:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
       if (match?.[1] !== undefined) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -106,7 +110,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     ? options.script
     : path.join(fixturesDir, options.script);
 
-  const child = spawn(process.execPath, [...loaderArgs(options.loader), script], {
+  const args = [
+    ...(options.nodeArgs ?? []),
+    ...loaderArgs(options.loader),
+    script,
+    ...(options.scriptArgs ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
     cwd: fixturesDir,
     env: {
       ...process.env,
