@@ -1,9 +1,8 @@
-import type { IncomingMessage } from "node:http";
-
 import type { InputSource, UserInput } from "../detectors/types";
 import { parseCookies } from "./cookies";
 import { InputCollector } from "./input-collector";
 import { decodeComponent, parseQueryString } from "./query-string";
+import type { RequestMessage } from "./request-context";
 
 /** The parsed parts of a request that a framework attaches after the context was created. */
 export interface ParsedParts {
@@ -27,11 +26,13 @@ export interface StructuredInput {
 export function buildQueryObject(url: string): Record<string, unknown> | undefined {
   const questionMark = url.indexOf("?");
   if (questionMark === -1) return undefined;
+  return buildFormObject(url.slice(questionMark + 1));
+}
 
+/** Builds the object that `qs` would build from a query string or urlencoded body (without `?`). */
+export function buildFormObject(text: string): Record<string, unknown> {
   const root: Record<string, unknown> = Object.create(null);
-  for (const pair of parseQueryString(url.slice(questionMark + 1))) {
-    setQueryValue(root, pair.key, pair.value);
-  }
+  for (const pair of parseQueryString(text)) setQueryValue(root, pair.key, pair.value);
   return root;
 }
 
@@ -80,7 +81,7 @@ function segmentPath(index: number): string {
 }
 
 /** Collects the inputs that the raw request carries: query string, path segments, headers, cookies. */
-export function collectRawInputs(req: IncomingMessage, collector: InputCollector): void {
+export function collectRawInputs(req: RequestMessage, collector: InputCollector): void {
   const url = req.url ?? "/";
   const questionMark = url.indexOf("?");
   const pathname = questionMark === -1 ? url : url.slice(0, questionMark);

@@ -1,6 +1,4 @@
-import type { ServerResponse } from "node:http";
-
-import type { RequestContext } from "../context/request-context";
+import type { RequestContext, ResponseMessage } from "../context/request-context";
 import { failOpen } from "../failsafe";
 import { renderBlockPage } from "../response/block-page";
 
@@ -43,11 +41,11 @@ function bodyFor(
 }
 
 type WriteHead = (
-  this: ServerResponse,
+  this: ResponseMessage,
   status: number,
   headers: Record<string, string | number>,
 ) => unknown;
-type End = (this: ServerResponse, body?: string) => unknown;
+type End = (this: ResponseMessage, body?: string) => unknown;
 
 function write(
   context: RequestContext,
@@ -97,17 +95,17 @@ export function armGateResponse(context: RequestContext, response: GateResponse)
   res.writeHead = function writeHeadReplaced() {
     sendOnce();
     return res;
-  } as ServerResponse["writeHead"];
+  } as ResponseMessage["writeHead"];
   res.write = function writeReplaced(...args: unknown[]) {
     sendOnce();
     const callback = callbackOf(args);
     if (callback !== undefined) process.nextTick(callback);
     return true;
-  } as ServerResponse["write"];
+  } as ResponseMessage["write"];
   res.end = function endReplaced(...args: unknown[]) {
     sendOnce();
     const callback = callbackOf(args);
     if (callback !== undefined) process.nextTick(callback);
     return res;
-  } as ServerResponse["end"];
+  } as ResponseMessage["end"];
 }

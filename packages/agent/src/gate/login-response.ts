@@ -1,6 +1,4 @@
-import type { ServerResponse } from "node:http";
-
-import type { RequestContext } from "../context/request-context";
+import type { RequestContext, ResponseMessage } from "../context/request-context";
 import { failOpen } from "../failsafe";
 import { isEnforcing, publishGateEvent } from "./gate-events";
 import { sendGateResponse } from "./gate-response";
@@ -8,7 +6,7 @@ import type { Gate } from "./gate-state";
 import { accountOf, type LoginRoute, type LoginThrottling, type Threshold } from "./login-throttle";
 import type { CounterHit } from "./stores/counter-store";
 
-type ResponseMethod = (this: ServerResponse, ...args: unknown[]) => unknown;
+type ResponseMethod = (this: ResponseMessage, ...args: unknown[]) => unknown;
 
 /** Refuses the response when the account named in the body is throttled; returns true when it did. */
 function refuseThrottledAccount(
@@ -35,7 +33,7 @@ function refuseThrottledAccount(
  * Checks the account once, before the first byte of the app's response: the account is known only
  * after the app parsed the body, which happens after the request started.
  */
-function interceptResponseStart(res: ServerResponse, onStart: () => boolean): void {
+function interceptResponseStart(res: ResponseMessage, onStart: () => boolean): void {
   let checked = false;
   const originals = { writeHead: res.writeHead, write: res.write, end: res.end } as Record<
     string,
@@ -49,7 +47,7 @@ function interceptResponseStart(res: ServerResponse, onStart: () => boolean): vo
   for (const name of ["writeHead", "write", "end"] as const) {
     const original = originals[name]!;
     (res as unknown as Record<string, ResponseMethod>)[name] = function checkedFirst(
-      this: ServerResponse,
+      this: ResponseMessage,
       ...args: unknown[]
     ) {
       if (!checked) {

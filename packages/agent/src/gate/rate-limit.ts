@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { RequestMessage } from "../context/request-context";
 
 import { compileMethodMatcher, compilePathMatcher, type PathMatcher } from "./route-pattern";
 import type { RateLimitKey, RateLimitSettings } from "./settings";
@@ -41,7 +41,7 @@ export class RateLimitRule {
   }
 
   /** Returns the key value for `ip` and `header:<name>` rules, or undefined when the request has none. */
-  keyValueOf(req: IncomingMessage, clientIp: string | undefined): string | undefined {
+  keyValueOf(req: RequestMessage, clientIp: string | undefined): string | undefined {
     if (this.keyKind === "ip") return clientIp;
     if (this.keyKind === "user") return undefined;
 

@@ -22,17 +22,24 @@ const maxUserIdLength = 256;
 
 export { userOfRequest };
 
+/** True for a node:http request, or another object that stands for a request (an HTTP/2 request or stream). */
+function isRequestMessage(value: unknown): value is object {
+  if (value instanceof IncomingMessage) return true;
+  return typeof value === "object" && value !== null && contextOfRequest(value) !== undefined;
+}
+
 /**
  * Finds the node:http request behind a framework's request object: Express (the same object),
  * Fastify (`raw`), Koa's context (`req`) or Hono's context on @hono/node-server (`env.incoming`).
+ * An HTTP/2 request or stream stands for itself.
  */
-function incomingMessageOf(req: unknown): IncomingMessage | undefined {
-  if (req instanceof IncomingMessage) return req;
+function incomingMessageOf(req: unknown): object | undefined {
+  if (isRequestMessage(req)) return req;
   if (req === null || typeof req !== "object") return undefined;
 
   const holder = req as { raw?: unknown; req?: unknown; env?: { incoming?: unknown } };
   for (const candidate of [holder.raw, holder.req, holder.env?.incoming]) {
-    if (candidate instanceof IncomingMessage) return candidate;
+    if (isRequestMessage(candidate)) return candidate;
   }
   return undefined;
 }
@@ -138,9 +145,12 @@ export function setUser(req: unknown, user: User): void {
   if (typeof user.id !== "string" && typeof user.id !== "number") return;
 
   const id = String(user.id).slice(0, maxUserIdLength);
-  rememberRequestUser(message, { id, name: typeof user.name === "string" ? user.name : undefined });
-
   const context = contextOfRequest(message);
+  // Events read the user through the context's request, which differs from `message` for an HTTP/2 stream.
+  rememberRequestUser(context?.req ?? message, {
+    id,
+    name: typeof user.name === "string" ? user.name : undefined,
+  });
   if (context === undefined) return;
   const error = failOpen("gate.user", undefined, () => gateUser(context, id));
   if (error !== undefined) throw error;

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { RequestMessage } from "../context/request-context";
 
 import type { BlockResponseSettings } from "../policy/compiled";
 
@@ -54,7 +54,7 @@ export function fillTemplate(
  * the built-in page for a format the policy leaves out.
  */
 export function renderPolicyBlockPage(
-  req: IncomingMessage,
+  req: Pick<RequestMessage, "headers">,
   values: { event_id: string; request_id: string },
   settings: BlockResponseSettings,
 ): BlockPage {
@@ -73,7 +73,7 @@ export function renderPolicyBlockPage(
 }
 
 /** Renders the 403 body naming the event id, as HTML or JSON depending on the client's Accept header. */
-export function renderBlockPage(req: IncomingMessage, eventId: string): BlockPage {
+export function renderBlockPage(req: Pick<RequestMessage, "headers">, eventId: string): BlockPage {
   const message = "The request was blocked by the application's runtime protection.";
 
   if (prefersHtml(req.headers.accept)) {

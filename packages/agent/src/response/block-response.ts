@@ -1,10 +1,10 @@
-import type { ServerResponse } from "node:http";
-
-import type { RequestContext } from "../context/request-context";
+import type { RequestContext, ResponseMessage } from "../context/request-context";
 import { failOpen } from "../failsafe";
 import { log } from "../log";
 import { agentState } from "../guard/agent-state";
-import { renderBlockPage, renderPolicyBlockPage } from "./block-page";
+import { renderBlockPage, renderPolicyBlockPage, type BlockPage } from "./block-page";
+import { armStreamBlock } from "./stream-block";
+import { StreamResponse } from "./stream-response";
 
 const contextsByError = new WeakMap<Error, RequestContext>();
 
@@ -14,18 +14,15 @@ export function rememberBlockedContext(error: Error, context: RequestContext): v
 }
 
 type WriteHead = (
-  this: ServerResponse,
+  this: ResponseMessage,
   status: number,
   headers: Record<string, string | number>,
 ) => unknown;
-type End = (this: ServerResponse, body: string) => unknown;
+type Write = (this: ResponseMessage, body: string) => unknown;
+type End = (this: ResponseMessage) => unknown;
 
-function sendBlockPage(
-  context: RequestContext,
-  res: ServerResponse,
-  writeHead: WriteHead,
-  end: End,
-): void {
+/** The block response's status and body, from the policy's `blockResponse` or the built-in page. */
+export function blockResponseOf(context: RequestContext): { status: number; page: BlockPage } {
   const settings = agentState()?.policy?.blockResponse;
   const eventId = context.blockedEventId ?? "unknown";
   const page =
@@ -36,14 +33,29 @@ function sendBlockPage(
           { event_id: eventId, request_id: context.requestId() },
           settings,
         );
+  return { status: settings?.status ?? 403, page };
+}
+
+/**
+ * Sends the block page through the response's original methods. The body goes through `write`
+ * rather than `end(body)` because Http2ServerResponse's `end(body)` calls `this.write`, which is
+ * the dropping stand-in by then.
+ */
+function sendBlockPage(
+  context: RequestContext,
+  res: ResponseMessage,
+  methods: { writeHead: WriteHead; write: Write; end: End },
+): void {
+  const { status, page } = blockResponseOf(context);
   for (const name of res.getHeaderNames()) res.removeHeader(name);
 
-  writeHead.call(res, settings?.status ?? 403, {
+  methods.writeHead.call(res, status, {
     "content-type": page.contentType,
     "content-length": Buffer.byteLength(page.body),
     "cache-control": "no-store",
   });
-  end.call(res, page.body);
+  methods.write.call(res, page.body);
+  methods.end.call(res);
 }
 
 /**
@@ -65,33 +77,42 @@ export function armBlockResponse(context: RequestContext, eventId: string): void
     return;
   }
 
-  const writeHead = res.writeHead as WriteHead;
-  const end = res.end as End;
+  // A raw HTTP/2 stream is answered through its own `respond`, which the app calls directly.
+  if (res instanceof StreamResponse) {
+    armStreamBlock(context, res.stream);
+    return;
+  }
+
+  const methods = {
+    writeHead: res.writeHead as WriteHead,
+    write: res.write as Write,
+    end: res.end as End,
+  };
   let sent = false;
 
   const sendOnce = () => {
     if (sent) return;
     sent = true;
-    failOpen("response.block", undefined, () => sendBlockPage(context, res, writeHead, end));
+    failOpen("response.block", undefined, () => sendBlockPage(context, res, methods));
   };
 
   // Instance properties shadow the prototype (and Express's) methods for this response only.
   res.writeHead = function writeHeadBlocked() {
     sendOnce();
     return res;
-  } as ServerResponse["writeHead"];
+  } as ResponseMessage["writeHead"];
   res.write = function writeBlocked(...args: unknown[]) {
     sendOnce();
     const callback = args.find((arg) => typeof arg === "function") as (() => void) | undefined;
     if (callback !== undefined) process.nextTick(callback);
     return true;
-  } as ServerResponse["write"];
+  } as ResponseMessage["write"];
   res.end = function endBlocked(...args: unknown[]) {
     sendOnce();
     const callback = args.find((arg) => typeof arg === "function") as (() => void) | undefined;
     if (callback !== undefined) process.nextTick(callback);
     return res;
-  } as ServerResponse["end"];
+  } as ResponseMessage["end"];
 }
 
 /** Returns the `--unhandled-rejections` mode from the command line or NODE_OPTIONS (`throw` is Node's default). */

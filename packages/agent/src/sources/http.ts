@@ -9,8 +9,10 @@ import { gateRequest } from "../gate/request-gate";
 import { agentState } from "../guard/agent-state";
 import { wrapMethod } from "../instrument/wrap";
 import { countRequest } from "../telemetry/metrics";
+import { captureBodyChunk } from "./request-body-capture";
 
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
+type Push = (this: http.IncomingMessage, chunk: unknown, encoding?: BufferEncoding) => boolean;
 
 function createContext(req: unknown, res: unknown): RequestContext | undefined {
   // With the agent off (kill switch), requests run without a context: no hook has work to do,
@@ -54,8 +56,27 @@ function handleRequest(
   return gateRequest(context, run) || run();
 }
 
-/** Gives each request of a node:http or node:https server its own context. */
+/**
+ * Wraps `push`, which the HTTP parser calls with each body chunk of a request. Responses of
+ * outgoing requests are IncomingMessages too, but they have no context and pass through untouched.
+ */
+function wrapPush(original: Push): Push {
+  return function push(this: http.IncomingMessage, chunk, encoding) {
+    captureBodyChunk(this, chunk);
+    return original.call(this, chunk, encoding);
+  };
+}
+
+/**
+ * Gives each request of a node:http or node:https server its own context, and keeps the first
+ * bytes of its body for apps that read the body stream themselves.
+ */
 export function instrumentHttpServers(): void {
   wrapMethod(http.Server.prototype as unknown as Record<string, unknown>, "emit", wrapEmit);
   wrapMethod(https.Server.prototype as unknown as Record<string, unknown>, "emit", wrapEmit);
+  wrapMethod(
+    http.IncomingMessage.prototype as unknown as Record<string, unknown>,
+    "push",
+    wrapPush,
+  );
 }

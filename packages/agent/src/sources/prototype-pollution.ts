@@ -1,7 +1,11 @@
 import diagnosticsChannel from "node:diagnostics_channel";
 import type { IncomingMessage } from "node:http";
 
-import { contextOfRequest, type RequestContext } from "../context/request-context";
+import {
+  contextOfRequest,
+  type RequestContext,
+  type RequestMessage,
+} from "../context/request-context";
 import { parseQueryString } from "../context/query-string";
 import { contextStorage, currentContext } from "../context/storage";
 import {
@@ -32,7 +36,7 @@ function mayCarryPollutingKey(inputs: readonly UserInput[]): boolean {
   return false;
 }
 
-function queryKeyPaths(req: IncomingMessage): string[][] {
+function queryKeyPaths(req: RequestMessage): string[][] {
   const url = req.url ?? "/";
   const questionMark = url.indexOf("?");
   if (questionMark === -1) return [];

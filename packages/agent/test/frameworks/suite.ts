@@ -86,6 +86,8 @@ export function frameworkCases(value: string, numeric: string): FrameworkCase[] 
 export interface FrameworkSuiteOptions extends Omit<AppOptions, "mode"> {
   /** Case names that this framework cannot serve, with the reason stated in the test output. */
   readonly skip?: Readonly<Record<string, string>>;
+  /** Sends the requests in place of the global fetch (HTTP/1.1), for HTTPS or HTTP/2 apps. */
+  readonly fetch?: (url: string, init?: RequestInit) => Promise<Response>;
 }
 
 /**
@@ -96,16 +98,18 @@ export interface FrameworkSuiteOptions extends Omit<AppOptions, "mode"> {
  */
 export function frameworkSuite(name: string, options: FrameworkSuiteOptions): void {
   describe(`${name}: shared attack and benign cases`, () => {
+    const send = options.fetch ?? fetch;
     let app: RunningApp;
     before(async () => {
-      app = await startApp({ ...options, mode: "block" });
+      const { fetch: _send, skip: _skip, ...appOptions } = options;
+      app = await startApp({ ...appOptions, mode: "block" });
     });
     after(() => app?.stop());
 
     for (const attackCase of frameworkCases(attack, numericAttack)) {
       const skipReason = options.skip?.[attackCase.name];
       test(`${attackCase.name}: attack answered 403`, { skip: skipReason }, async () => {
-        const response = await fetch(`${app.url}${attackCase.path}`, attackCase.init);
+        const response = await send(`${app.url}${attackCase.path}`, attackCase.init);
         const text = await response.text();
         assert.equal(response.status, 403, `body: ${text}\nstderr:\n${app.stderr()}`);
         assert.match(response.headers.get("content-type") ?? "", /application\/json/);
@@ -127,7 +131,7 @@ export function frameworkSuite(name: string, options: FrameworkSuiteOptions): vo
     for (const benignCase of frameworkCases("lamp", "1")) {
       const skipReason = options.skip?.[benignCase.name];
       test(`${benignCase.name}: benign request answered 200`, { skip: skipReason }, async () => {
-        const response = await fetch(`${app.url}${benignCase.path}`, benignCase.init);
+        const response = await send(`${app.url}${benignCase.path}`, benignCase.init);
         const text = await response.text();
         assert.equal(response.status, 200, `body: ${text}\nstderr:\n${app.stderr()}`);
         const rows = JSON.parse(text) as { name: string }[];

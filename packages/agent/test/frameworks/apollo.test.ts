@@ -1,0 +1,3 @@
+import { graphqlSuite } from "./graphql-suite";
+
+graphqlSuite("Apollo Server standalone", "frameworks/apollo.cjs", { get: true });
