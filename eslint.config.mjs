@@ -26,6 +26,11 @@ export default tseslint.config(
     rules: { "no-console": "off" },
   },
   {
+    // The control plane's dashboard runs in the browser as ES modules.
+    files: ["packages/control/ui/**/*.js"],
+    languageOptions: { sourceType: "module", globals: { ...globals.browser } },
+  },
+  {
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs" },
     rules: { "@typescript-eslint/no-require-imports": "off" },

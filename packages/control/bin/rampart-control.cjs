@@ -5,7 +5,7 @@ require("../dist/cli.js")
   .then(
     (code) => (process.exitCode = code),
     (error) => {
-      console.error(error instanceof Error ? error.message : String(error));
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 1;
     },
   );

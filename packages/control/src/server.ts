@@ -82,8 +82,16 @@ function sendJson(
   res.end(text);
 }
 
+/** Paths of the dashboard's files relative to its folder, such as `views/events.js`. */
 function uiFiles(): Set<string> {
-  return existsSync(uiFolder) ? new Set(readdirSync(uiFolder)) : new Set();
+  if (!existsSync(uiFolder)) return new Set();
+  const entries = readdirSync(uiFolder, { recursive: true, withFileTypes: true });
+  return new Set(
+    entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(uiFolder, path.join(entry.parentPath, entry.name)))
+      .map((name) => name.split(path.sep).join("/")),
+  );
 }
 
 /** Starts the control plane's HTTP server on an open database. */

@@ -113,19 +113,24 @@ export async function getEvent(
   };
 }
 
-/** Counts for dashboards: by attack type and action, and per time bucket. */
+/** Counts for dashboards: by attack type and action, by service and action, and per time bucket. */
 export async function eventCounts(
   db: Database,
   filter: EventFilter,
   bucketMs: number,
 ): Promise<{
   byType: { attack_type: string; action: string; count: number }[];
+  byService: { service: string; environment: string; action: string; count: number }[];
   overTime: { bucket: number; action: string; count: number }[];
   falsePositivesOverTime: { bucket: number; count: number }[];
 }> {
   const { sql, params } = whereClause(filter);
   const byType = await db.all(
     `SELECT attack_type, action, COUNT(*) AS count FROM events ${sql} GROUP BY attack_type, action ORDER BY count DESC`,
+    params,
+  );
+  const byService = await db.all(
+    `SELECT service, environment, action, COUNT(*) AS count FROM events ${sql} GROUP BY service, environment, action ORDER BY count DESC`,
     params,
   );
   // Integer division gives the bucket in both dialects: BIGINT / BIGINT truncates.
@@ -142,6 +147,12 @@ export async function eventCounts(
   return {
     byType: byType.map((row) => ({
       attack_type: String(row.attack_type),
+      action: String(row.action),
+      count: Number(row.count),
+    })),
+    byService: byService.map((row) => ({
+      service: String(row.service),
+      environment: String(row.environment),
       action: String(row.action),
       count: Number(row.count),
     })),
