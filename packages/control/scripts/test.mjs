@@ -1,30 +1,11 @@
-// Runs every *.test.ts file under test/ with Node's test runner, TypeScript loaded through tsx.
-// Node 20 has no glob support in `node --test`, so the file list is built here.
+// Runs this package's tests: `node scripts/test.mjs [filter ...]` (see the root scripts folder).
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-// Arguments select files whose path contains any of them; none selects every file.
-const filters = process.argv.slice(2);
-
-const files = readdirSync(path.join(packageDir, "test"), { recursive: true })
-  .map(String)
-  .filter((file) => file.endsWith(".test.ts"))
-  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
-  .map((file) => path.join("test", file))
-  .sort();
-
-if (files.length === 0) {
-  console.error(`no test files match ${filters.join(", ") || "test/**/*.test.ts"}`);
-  process.exit(1);
-}
-
-// Two files at a time on a 2-core machine: integration tests mostly wait on servers.
-const result = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", ...files],
-  { cwd: packageDir, stdio: "inherit" },
-);
+const runner = path.resolve(packageDir, "../../scripts/run-package-tests.mjs");
+const result = spawnSync(process.execPath, [runner, packageDir, ...process.argv.slice(2)], {
+  stdio: "inherit",
+});
 process.exit(result.status ?? 1);

@@ -11,18 +11,12 @@ import { audit, listAudit } from "../audit";
 import { listAgents } from "../fleet/agent-store";
 import { syncLag } from "../fleet/sync-lag";
 import { HttpError, badRequest } from "../http/errors";
-import { readJson } from "../http/request";
+import { readJsonObject } from "../http/request";
 import type { Router } from "../http/router";
 import { diffLines } from "../policies/diff";
 import { checkName, createPolicy, getPolicy, listPolicies } from "../policies/policy-store";
 import { decideRollout, listRollouts, startRollout } from "../policies/rollout-store";
 import type { Database } from "../store/database";
-
-function objectBody(value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw badRequest("the body must be a JSON object");
-  return value as Record<string, unknown>;
-}
 
 function requiredText(body: Record<string, unknown>, field: string, max = 10_000): string {
   const value = body[field];
@@ -40,7 +34,7 @@ function optionalName(url: URL, field: string): string | undefined {
 /** Routes for signed-in admins: session, policies, rollouts, agents, tokens, audit log. */
 export function addAdminRoutes(router: Router, db: Database): void {
   router.add("POST", "/api/session", async ({ req, res }) => {
-    const body = objectBody(await readJson(req, 10_000));
+    const body = await readJsonObject(req, 10_000);
     const session = await signIn(
       db,
       requiredText(body, "username", 200),
@@ -77,7 +71,7 @@ export function addAdminRoutes(router: Router, db: Database): void {
 
   router.add("POST", "/api/policies", async ({ req, res }) => {
     const admin = await requireAdmin(db, req);
-    const body = objectBody(await readJson(req));
+    const body = await readJsonObject(req);
     const policy = await createPolicy(db, {
       service: checkName("service", body.service),
       environment: checkName("environment", body.environment),
@@ -118,7 +112,7 @@ export function addAdminRoutes(router: Router, db: Database): void {
 
   router.add("POST", "/api/rollouts", async ({ req, res }) => {
     const admin = await requireAdmin(db, req);
-    const body = objectBody(await readJson(req));
+    const body = await readJsonObject(req);
     const rollout = await startRollout(db, {
       policyId: requiredText(body, "policy_id", 100),
       canaryPercent: body.canary_percent,
@@ -136,7 +130,7 @@ export function addAdminRoutes(router: Router, db: Database): void {
   ] as const) {
     router.add("POST", `/api/rollouts/:id/${action}`, async ({ req, params }) => {
       const admin = await requireAdmin(db, req);
-      const body = objectBody(await readJson(req));
+      const body = await readJsonObject(req);
       return decideRollout(db, {
         rolloutId: params.id as string,
         state,
@@ -172,7 +166,7 @@ export function addAdminRoutes(router: Router, db: Database): void {
 
   router.add("POST", "/api/tokens", async ({ req, res }) => {
     const admin = await requireAdmin(db, req);
-    const body = objectBody(await readJson(req));
+    const body = await readJsonObject(req);
     const fields = {
       name: requiredText(body, "name", 200),
       service: checkName("service", body.service),

@@ -3,7 +3,7 @@ import { eventCounts, getEvent, listEvents, type EventFilter } from "../events/e
 import { markFalsePositive, proposedAllowRules } from "../events/false-positives";
 import { createAlertRule, deleteAlertRule, listAlertRules } from "../alerts/alert-rules";
 import { badRequest } from "../http/errors";
-import { readJson } from "../http/request";
+import { readJsonObject } from "../http/request";
 import type { Router } from "../http/router";
 import { checkName } from "../policies/policy-store";
 import type { Database } from "../store/database";
@@ -41,12 +41,6 @@ function filterOf(url: URL): EventFilter {
   };
 }
 
-function objectBody(value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw badRequest("the body must be a JSON object");
-  return value as Record<string, unknown>;
-}
-
 /** Routes of the event store and alert rules, for signed-in admins. */
 export function addEventRoutes(router: Router, db: Database): void {
   router.add("GET", "/api/events", async ({ req, url }) => {
@@ -62,7 +56,7 @@ export function addEventRoutes(router: Router, db: Database): void {
 
   router.add("POST", "/api/events/:id/false-positive", async ({ req, params }) => {
     const admin = await requireAdmin(db, req);
-    const body = objectBody(await readJson(req));
+    const body = await readJsonObject(req);
     const reason =
       typeof body.reason === "string" && body.reason.trim() !== ""
         ? body.reason.slice(0, 2000)
@@ -99,7 +93,7 @@ export function addEventRoutes(router: Router, db: Database): void {
 
   router.add("POST", "/api/alerts", async ({ req, res }) => {
     const admin = await requireAdmin(db, req);
-    const rule = await createAlertRule(db, objectBody(await readJson(req)), admin.username);
+    const rule = await createAlertRule(db, await readJsonObject(req), admin.username);
     res.statusCode = 201;
     return rule;
   });

@@ -32,6 +32,17 @@ export async function readJson(req: IncomingMessage, limit = defaultBodyLimit): 
   }
 }
 
+/** Reads a JSON body that must be an object, as every write route takes. */
+export async function readJsonObject(
+  req: IncomingMessage,
+  limit = defaultBodyLimit,
+): Promise<Record<string, unknown>> {
+  const value = await readJson(req, limit);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw badRequest("the body must be a JSON object");
+  return value as Record<string, unknown>;
+}
+
 function tooLarge(limit: number): HttpError {
   return new HttpError(413, "payload_too_large", `the body exceeds ${limit} bytes`);
 }

@@ -1,0 +1,34 @@
+// Runs every *.test.ts file under a package's test/ folder with Node's test runner, TypeScript
+// loaded through tsx: `node scripts/run-package-tests.mjs <package dir> [filter ...]`. Node 20 has
+// no glob support in `node --test`, so the file list is built here.
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+
+const [packageArgument, ...filters] = process.argv.slice(2);
+if (packageArgument === undefined) {
+  console.error("usage: node scripts/run-package-tests.mjs <package dir> [filter ...]");
+  process.exit(2);
+}
+const packageDir = path.resolve(packageArgument);
+// Filters select files whose path contains any of them; none selects every file.
+
+const files = readdirSync(path.join(packageDir, "test"), { recursive: true })
+  .map(String)
+  .filter((file) => file.endsWith(".test.ts"))
+  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  .map((file) => path.join("test", file))
+  .sort();
+
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(", ") || "test/**/*.test.ts"}`);
+  process.exit(1);
+}
+
+// Two files at a time on a 2-core machine: integration tests mostly wait on servers.
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-concurrency=2", ...files],
+  { cwd: packageDir, stdio: "inherit" },
+);
+process.exit(result.status ?? 1);
