@@ -1,8 +1,11 @@
 import { readConfig, type AgentConfig } from "./config";
+import { readControlSettings } from "./control/control-config";
+import { createControlConnection } from "./control/start-control";
 import { errorCodes } from "./errors";
 import { agentState } from "./guard/agent-state";
 import { startSnapshots } from "./forensics";
 import { hardenBuiltinPrototypes } from "./hardening/freeze-prototypes";
+import { detectBundledPackages } from "./instrument/bundle-detection";
 import { hookModules } from "./instrument/module-hooks";
 import { log, setLogLevel } from "./log";
 import { loadStartupPolicy, startPolicyWatcher } from "./policy/runtime";
@@ -11,6 +14,7 @@ import { installRuntimeHooks } from "./instrument/runtime-hooks";
 import { instrumentations, runtimeInstrumentations } from "./sinks";
 import { instrumentFastify } from "./sources/fastify";
 import { instrumentHttpServers } from "./sources/http";
+import { instrumentHttp2Servers } from "./sources/http2";
 import { startTelemetry } from "./telemetry/start";
 import { agentVersion } from "./version";
 
@@ -35,18 +39,25 @@ export function startAgent(): AgentConfig {
   const { config, problems, file } = loadStartupPolicy();
   setLogLevel(config.logLevel);
   reportConfigProblems(problems);
+  const control = readControlSettings(process.env);
+  reportConfigProblems(control.problems);
+  const connection =
+    control.settings === undefined ? undefined : createControlConnection(control.settings);
 
-  const telemetry = startTelemetry(config);
+  const telemetry = startTelemetry(config, connection === undefined ? [] : [connection.exporter]);
   instrumentHttpServers();
+  instrumentHttp2Servers();
   instrumentFastify();
   hookModules(instrumentations);
   installRuntimeHooks(runtimeInstrumentations);
+  detectBundledPackages();
   handleUnhandledBlocks();
   startSnapshots();
   const hardening = config.freezePrototypes ?? "off";
   if (hardening !== "off") hardenBuiltinPrototypes(hardening);
 
   startPolicyWatcher();
+  connection?.start();
 
   log.info(
     {
@@ -56,6 +67,7 @@ export function startAgent(): AgentConfig {
       policy_file: file ?? null,
       events: telemetry.events,
       exporters: telemetry.exporters,
+      control_url: control.settings?.baseUrl.origin ?? null,
     },
     "agent started",
   );

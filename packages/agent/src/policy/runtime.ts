@@ -2,6 +2,7 @@ import { readConfig, type AgentConfig, type ConfigProblem } from "../config";
 import { errorCodes } from "../errors";
 import { agentState, setAgentState } from "../guard/agent-state";
 import { log, setLogLevel } from "../log";
+import { countPolicyRejection } from "../telemetry/metrics";
 import { agentInfo } from "../telemetry/prometheus";
 import { setExtraRedactKeys } from "../telemetry/redact";
 import { compilePolicy } from "./compiled";
@@ -10,6 +11,7 @@ import {
   findPolicyFile,
   formatProblem,
   loadPolicyFile,
+  parsePolicyText,
   type LoadedPolicy,
   type PolicyProblem,
 } from "./load";
@@ -25,6 +27,7 @@ interface RunningPolicy {
 let running: RunningPolicy | undefined;
 
 function reportPolicyProblems(problems: readonly PolicyProblem[], outcome: string): void {
+  countPolicyRejection();
   for (const problem of problems)
     log.error({ code: errorCodes.invalidConfig, file: problem.file }, formatProblem(problem));
   log.error({ code: errorCodes.invalidConfig, problems: problems.length }, outcome);
@@ -110,15 +113,41 @@ function restartOnlyChanges(before: AgentConfig, after: AgentConfig): string[] {
   return changed;
 }
 
+/** Reports configuration problems and installs a policy (or the environment alone) as the agent state. */
+function installPolicy(
+  state: { config: AgentConfig },
+  policy: LoadedPolicy | undefined,
+  env: NodeJS.ProcessEnv,
+): AgentConfig {
+  const { config, problems } = configFor(policy, env);
+  for (const problem of problems)
+    log.error(
+      { code: errorCodes.invalidConfig, ...problem },
+      `invalid ${problem.variable}; expected ${problem.expected}, using ${problem.fallback}`,
+    );
+
+  const restartOnly = restartOnlyChanges(state.config, config);
+  if (restartOnly.length > 0)
+    log.warn({ keys: restartOnly }, "these policy keys take effect at the next start");
+
+  setLogLevel(config.logLevel);
+  setExtraRedactKeys(config.telemetry?.redactKeys ?? []);
+  const decisions =
+    policy === undefined ? undefined : compilePolicy(policy.document, policy.version, env);
+  setAgentState({ config, policy: decisions });
+  return config;
+}
+
 /**
  * Reads the policy file again and, when it changed and is valid, replaces the agent state in one
- * assignment. An invalid file leaves the running policy in force and is reported. Returns true
- * when a new policy was installed.
+ * assignment. An invalid file leaves the running policy in force and is reported. While a policy
+ * from the control plane is in force, the file is read again only when the agent returns to it.
+ * Returns true when a new policy was installed.
  */
 export function reloadPolicy(env: NodeJS.ProcessEnv = process.env): boolean {
   const current = running;
   const state = agentState();
-  if (current === undefined || state === undefined) return false;
+  if (current === undefined || state === undefined || remoteVersion !== undefined) return false;
 
   const result = loadPolicyFile(current.file);
   const keeping = `policy rejected; keeping policy version ${state.config.policyVersion ?? "(none)"}`;
@@ -135,24 +164,84 @@ export function reloadPolicy(env: NodeJS.ProcessEnv = process.env): boolean {
     return false;
   }
 
-  const { config, problems } = configFor(policy, env);
-  for (const problem of problems)
-    log.error(
-      { code: errorCodes.invalidConfig, ...problem },
-      `invalid ${problem.variable}; expected ${problem.expected}, using ${problem.fallback}`,
-    );
-
-  const restartOnly = restartOnlyChanges(state.config, config);
-  if (restartOnly.length > 0)
-    log.warn({ keys: restartOnly }, "these policy keys take effect at the next start");
-
-  setLogLevel(config.logLevel);
-  setExtraRedactKeys(config.telemetry?.redactKeys ?? []);
-  setAgentState({ config, policy: compilePolicy(policy.document, policy.version, env) });
+  const config = installPolicy(state, policy, env);
   current.contentHash = policy.contentHash;
   log.info(
     { policy_version: policy.version, mode: config.mode, file: current.file },
     "policy reloaded",
+  );
+  return true;
+}
+
+/** Version of the control plane's policy while it is in force; undefined while local settings are. */
+let remoteVersion: string | undefined;
+
+/** The outcome of applying a policy from the control plane: every problem when it was rejected. */
+export type RemotePolicyResult =
+  { readonly ok: true } | { readonly ok: false; readonly problems: readonly string[] };
+
+/**
+ * Applies policy text delivered by the control plane with the steps of a file reload: validation,
+ * gate settings, then one state swap. `version` (`service/environment@n`) replaces the text's own
+ * `version` in events and metrics. A rejected policy leaves the running one in force.
+ */
+export function applyRemotePolicy(
+  text: string,
+  version: string,
+  env: NodeJS.ProcessEnv = process.env,
+): RemotePolicyResult {
+  const state = agentState();
+  if (state === undefined) return { ok: false, problems: ["the agent is not started"] };
+
+  const keeping = `control plane policy ${version} rejected; keeping policy version ${state.config.policyVersion ?? "(none)"}`;
+  const result = parsePolicyText(text, version);
+  if (!result.ok) {
+    reportPolicyProblems(result.problems, keeping);
+    return { ok: false, problems: result.problems.map(formatProblem) };
+  }
+  const policy: LoadedPolicy = { ...result.policy, version };
+
+  const gateProblem = applyGate(policy);
+  if (gateProblem !== undefined) {
+    reportPolicyProblems([gateProblem], keeping);
+    return { ok: false, problems: [formatProblem(gateProblem)] };
+  }
+
+  const config = installPolicy(state, policy, env);
+  remoteVersion = version;
+  log.info({ policy_version: version, mode: config.mode }, "control plane policy applied");
+  return { ok: true };
+}
+
+/**
+ * Returns to the local settings when the control plane assigns no policy: the policy file found at start
+ * (read again, so changes made meanwhile apply) or, without a valid one, the environment alone.
+ * Returns false when no control plane policy was in force.
+ */
+export function restoreLocalPolicy(env: NodeJS.ProcessEnv = process.env): boolean {
+  const state = agentState();
+  if (state === undefined || remoteVersion === undefined) return false;
+
+  const current = running;
+  const result = current === undefined ? undefined : loadPolicyFile(current.file);
+  let policy = result?.ok === true ? result.policy : undefined;
+  if (result?.ok === false)
+    reportPolicyProblems(result.problems, "policy rejected; running on environment settings");
+
+  const gateProblem = policy === undefined ? undefined : applyGate(policy);
+  if (gateProblem !== undefined) {
+    reportPolicyProblems([gateProblem], "policy rejected; running on environment settings");
+    policy = undefined;
+  }
+  // Without a local policy, the gate settings of the control plane's policy must go too.
+  if (policy === undefined) applyGateSettings({});
+
+  const config = installPolicy(state, policy, env);
+  if (current !== undefined) current.contentHash = policy?.contentHash;
+  remoteVersion = undefined;
+  log.info(
+    { policy_version: config.policyVersion, mode: config.mode, file: current?.file ?? null },
+    "control plane policy withdrawn; running on local settings",
   );
   return true;
 }

@@ -2,14 +2,29 @@ import type { AgentConfig } from "../config";
 import { log } from "../log";
 import { securityEventChannel } from "./channels";
 import { EventLog, EventLogExporter } from "./event-log";
-import { OtelSpanExporter, startOtelMetrics } from "./otel-exporter";
 import { TelemetryPipeline, type PipelineExporter } from "./pipeline";
 import { liveAgentInfo, registerOnAppRegistry, startMetricsServer } from "./prometheus";
 import { setExtraRedactKeys } from "./redact";
 import type { SecurityEvent } from "./security-event";
-import { SyslogExporter } from "./syslog";
 import { readTelemetryConfig } from "./telemetry-config";
-import { WebhookExporter } from "./webhook";
+
+// The exporters that a RAMPART_* variable switches on are required only when it does, so an agent
+// that writes JSON Lines only does not load their modules (dgram and the syslog formatter, for
+// example) at start.
+function otelModule(): typeof import("./otel-exporter") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("./otel-exporter") as typeof import("./otel-exporter");
+}
+
+function webhookModule(): typeof import("./webhook") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("./webhook") as typeof import("./webhook");
+}
+
+function syslogModule(): typeof import("./syslog") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("./syslog") as typeof import("./syslog");
+}
 
 /** Telemetry state reported in the start log. */
 export interface TelemetryStatus {
@@ -18,7 +33,19 @@ export interface TelemetryStatus {
   readonly exporters: readonly string[];
 }
 
-function eventExporters(config: AgentConfig, eventLog: EventLog): PipelineExporter[] {
+/** The pipeline of the running agent, for `flushTelemetry`. */
+let runningPipeline: TelemetryPipeline | undefined;
+
+/** Resolves once the running agent's exporters delivered the events queued so far; at once when none runs. */
+export function flushTelemetry(): Promise<void> {
+  return runningPipeline?.flush() ?? Promise.resolve();
+}
+
+function eventExporters(
+  config: AgentConfig,
+  eventLog: EventLog,
+  extra: readonly PipelineExporter[],
+): PipelineExporter[] {
   const telemetry = config.telemetry ?? readTelemetryConfig({}, []);
   const exporters: PipelineExporter[] = [
     {
@@ -28,9 +55,13 @@ function eventExporters(config: AgentConfig, eventLog: EventLog): PipelineExport
   ];
 
   if (telemetry.openTelemetry)
-    exporters.push({ exporter: new OtelSpanExporter(), perSecond: telemetry.openTelemetryRate });
+    exporters.push({
+      exporter: new (otelModule().OtelSpanExporter)(),
+      perSecond: telemetry.openTelemetryRate,
+    });
 
   if (telemetry.webhookUrl !== undefined) {
+    const { WebhookExporter } = webhookModule();
     const webhook = new WebhookExporter({
       url: telemetry.webhookUrl,
       format: telemetry.webhookFormat,
@@ -42,16 +73,17 @@ function eventExporters(config: AgentConfig, eventLog: EventLog): PipelineExport
 
   if (telemetry.syslog !== undefined)
     exporters.push({
-      exporter: new SyslogExporter(telemetry.syslog),
+      exporter: new (syslogModule().SyslogExporter)(telemetry.syslog),
       perSecond: telemetry.syslogRate,
     });
+  exporters.push(...extra);
   return exporters;
 }
 
 function startMetricExporters(config: AgentConfig): void {
   const telemetry = config.telemetry ?? readTelemetryConfig({}, []);
   const info = liveAgentInfo(config);
-  if (telemetry.openTelemetry) startOtelMetrics(info);
+  if (telemetry.openTelemetry) otelModule().startOtelMetrics(info);
   if (telemetry.prometheusRegistry) registerOnAppRegistry(info);
   if (telemetry.prometheusPort !== undefined)
     startMetricsServer(info, telemetry.prometheusHost, telemetry.prometheusPort);
@@ -59,10 +91,13 @@ function startMetricExporters(config: AgentConfig): void {
 
 /**
  * Starts the telemetry pipeline: the JSON Lines event log, the exporters that RAMPART_* variables
- * switch on, and the metrics. Security events reach it through the `rampart:security-event`
- * diagnostics channel.
+ * switch on, `extra` exporters (the control plane's), and the metrics. Security events reach it
+ * through the `rampart:security-event` diagnostics channel.
  */
-export function startTelemetry(config: AgentConfig): TelemetryStatus {
+export function startTelemetry(
+  config: AgentConfig,
+  extra: readonly PipelineExporter[] = [],
+): TelemetryStatus {
   const telemetry = config.telemetry ?? readTelemetryConfig({}, []);
   setExtraRedactKeys(telemetry.redactKeys);
 
@@ -71,10 +106,11 @@ export function startTelemetry(config: AgentConfig): TelemetryStatus {
     maxFiles: telemetry.eventsMaxFiles,
   });
   const pipeline = new TelemetryPipeline(
-    eventExporters(config, eventLog),
+    eventExporters(config, eventLog, extra),
     telemetry.dedupWindowMs,
     telemetry.dropWarningIntervalMs,
   );
+  runningPipeline = pipeline;
   securityEventChannel.subscribe((message) => pipeline.publish(message as SecurityEvent));
   pipeline.startDropWarnings();
   process.once("exit", () => pipeline.close());

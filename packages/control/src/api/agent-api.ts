@@ -1,6 +1,7 @@
 import { requireAgent } from "../auth/agent-tokens";
 import { ingestEvents } from "../events/event-store";
 import {
+  type AgentRow,
   agentInScope,
   heartbeatSeconds,
   recordApplied,
@@ -9,8 +10,9 @@ import {
 } from "../fleet/agent-store";
 import { currentDelivery, waitForDelivery } from "../fleet/policy-delivery";
 import { HttpError, badRequest } from "../http/errors";
-import { readJson } from "../http/request";
+import { readJsonObject } from "../http/request";
 import type { Router } from "../http/router";
+import { log } from "../log";
 import type { Database } from "../store/database";
 
 /** Largest event batch body, in bytes. */
@@ -18,10 +20,52 @@ const eventBodyLimit = 4 * 1024 * 1024;
 /** Event batches stored at once by this replica; more are refused with 429 until one finishes. */
 const maxConcurrentIngests = 4;
 
-function objectBody(value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw badRequest("the body must be a JSON object");
-  return value as Record<string, unknown>;
+/** Most problems kept from one rejection, and most characters of each. */
+const maxProblems = 20;
+const maxProblemLength = 500;
+
+/**
+ * An acknowledgement: `{ version }` for the version the agent now runs (null: its local settings),
+ * or `{ version, ok: false, problems }` for a delivered version that it rejected.
+ */
+type Acknowledgement =
+  { ok: true; version: string | null } | { ok: false; version: string; problems: string[] };
+
+function readAcknowledgement(body: Record<string, unknown>): Acknowledgement {
+  if (body.ok !== undefined && typeof body.ok !== "boolean")
+    throw badRequest("ok must be a boolean");
+  if (body.ok !== false) {
+    if (body.version !== null && typeof body.version !== "string")
+      throw badRequest("version must be a string or null");
+    return { ok: true, version: body.version };
+  }
+
+  if (typeof body.version !== "string" || body.version.length === 0)
+    throw badRequest("version must name the rejected policy version");
+  const problems = body.problems ?? [];
+  if (!Array.isArray(problems) || problems.some((problem) => typeof problem !== "string"))
+    throw badRequest("problems must be a list of strings");
+  return {
+    ok: false,
+    version: body.version.slice(0, 200),
+    problems: (problems as string[])
+      .slice(0, maxProblems)
+      .map((problem) => problem.slice(0, maxProblemLength)),
+  };
+}
+
+/** Records a policy version that the agent rejected; its applied version stays as it was. */
+async function recordRejected(
+  db: Database,
+  agent: AgentRow,
+  version: string,
+  problems: readonly string[],
+): Promise<void> {
+  const now = Date.now();
+  await db.run(
+    "UPDATE agents SET rejected_version = ?, rejected_problems = ?, rejected_at = ?, last_seen_at = ? WHERE id = ?",
+    [version, JSON.stringify(problems), now, now, agent.id],
+  );
 }
 
 /** Routes that agents call with their token: register, heartbeat, policy, acknowledgement, events. */
@@ -30,7 +74,7 @@ export function addAgentRoutes(router: Router, db: Database): void {
 
   router.add("POST", "/api/agents/register", async ({ req }) => {
     const scope = await requireAgent(db, req);
-    const agent = await registerAgent(db, scope, objectBody(await readJson(req)));
+    const agent = await registerAgent(db, scope, await readJsonObject(req));
     return {
       agent_id: agent.id,
       service: agent.service,
@@ -42,7 +86,7 @@ export function addAgentRoutes(router: Router, db: Database): void {
   router.add("POST", "/api/agents/:id/heartbeat", async ({ req, params }) => {
     const scope = await requireAgent(db, req);
     const agent = await agentInScope(db, scope, params.id as string);
-    await recordHeartbeat(db, agent, objectBody(await readJson(req)));
+    await recordHeartbeat(db, agent, await readJsonObject(req));
     return { ok: true };
   });
 
@@ -71,10 +115,22 @@ export function addAgentRoutes(router: Router, db: Database): void {
   router.add("POST", "/api/agents/:id/ack", async ({ req, params }) => {
     const scope = await requireAgent(db, req);
     const agent = await agentInScope(db, scope, params.id as string);
-    const body = objectBody(await readJson(req));
-    if (body.version !== null && typeof body.version !== "string")
-      throw badRequest("version must be a string or null");
-    await recordApplied(db, agent, body.version);
+    const ack = readAcknowledgement(await readJsonObject(req));
+    if (!ack.ok) {
+      await recordRejected(db, agent, ack.version, ack.problems);
+      log.warn(
+        { agent_id: agent.id, instance: agent.instance, policy_version: ack.version },
+        "an agent rejected its policy and keeps its previous one",
+      );
+      return { ok: true };
+    }
+
+    await recordApplied(db, agent, ack.version);
+    if (ack.version !== agent.applied_version)
+      await db.run(
+        "UPDATE agents SET rejected_version = NULL, rejected_problems = NULL, rejected_at = NULL WHERE id = ?",
+        [agent.id],
+      );
     return { ok: true };
   });
 
@@ -89,7 +145,7 @@ export function addAgentRoutes(router: Router, db: Database): void {
 
     ingesting += 1;
     try {
-      const body = objectBody(await readJson(req, eventBodyLimit));
+      const body = await readJsonObject(req, eventBodyLimit);
       const result = await ingestEvents(db, agent, body.events);
       res.statusCode = 202;
       return result;

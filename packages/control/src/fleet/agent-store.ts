@@ -6,13 +6,13 @@ import { badRequest, notFound } from "../http/errors";
 import { canaryDrawRange } from "../policies/rollout-store";
 import type { Database } from "../store/database";
 
-/** Counters an agent reports with each heartbeat, totals since the agent started. */
+/** Counters an agent reports with each heartbeat, counted since it applied its current policy. */
 export interface AgentStats {
   readonly requests: number;
   readonly blocked: number;
   readonly monitored: number;
   readonly internal_errors: number;
-  /** Inspection time per request, milliseconds (mean over the last heartbeat interval). */
+  /** Inspection time per request, milliseconds (mean since the agent applied its current policy). */
   readonly overhead_ms: number;
   /** Events dropped because the control plane could not take them. */
   readonly events_dropped: number;
@@ -28,6 +28,10 @@ export interface AgentRow {
   canary_draw: number;
   applied_version: string | null;
   applied_at: number | null;
+  /** Last delivered version that the agent rejected, with its problems; null once it applies a newer one. */
+  rejected_version: string | null;
+  rejected_problems: string[] | null;
+  rejected_at: number | null;
   registered_at: number;
   last_seen_at: number;
   stats: AgentStats;
@@ -58,6 +62,13 @@ function normalize(row: Record<string, unknown>): AgentRow {
     ...(row as unknown as AgentRow),
     canary_draw: Number(row.canary_draw),
     applied_at: row.applied_at === null ? null : Number(row.applied_at),
+    rejected_version: (row.rejected_version as string | null | undefined) ?? null,
+    rejected_problems:
+      typeof row.rejected_problems === "string"
+        ? (JSON.parse(row.rejected_problems) as string[])
+        : null,
+    rejected_at:
+      row.rejected_at === null || row.rejected_at === undefined ? null : Number(row.rejected_at),
     registered_at: Number(row.registered_at),
     last_seen_at: Number(row.last_seen_at),
     stats: { ...emptyStats, ...(JSON.parse(String(row.stats)) as Partial<AgentStats>) },
@@ -106,6 +117,9 @@ export async function registerAgent(
     canary_draw: randomInt(canaryDrawRange),
     applied_version: null,
     applied_at: null,
+    rejected_version: null,
+    rejected_problems: null,
+    rejected_at: null,
     registered_at: now,
     last_seen_at: now,
     stats: emptyStats,

@@ -129,6 +129,16 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "policy rejections reported by agents",
+    statements: [
+      // The last policy version an agent refused to apply, with the agent's problems (JSON list).
+      `ALTER TABLE agents ADD COLUMN rejected_version TEXT`,
+      `ALTER TABLE agents ADD COLUMN rejected_problems TEXT`,
+      `ALTER TABLE agents ADD COLUMN rejected_at BIGINT`,
+    ],
+  },
 ];
 
 /**
