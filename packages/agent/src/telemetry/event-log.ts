@@ -37,6 +37,8 @@ export class EventLog {
   private queue: string[] = [];
   private flushScheduled = false;
   private writing = false;
+  /** Callers of `flush` waiting for the write in flight to complete. */
+  private writeWaiters: Array<() => void> = [];
   private fd: number | undefined;
   /** Bytes in the current events file, for rotation. */
   private fileSize = 0;
@@ -72,6 +74,16 @@ export class EventLog {
     const text = this.take();
     if (text === "") return;
     this.writeTextSync(text);
+  }
+
+  /**
+   * Writes every queued line and resolves once no write is in flight, for processes that may be
+   * frozen right after a unit of work (AWS Lambda). Never rejects: write errors are reported as
+   * internal errors.
+   */
+  async flush(): Promise<void> {
+    while (this.writing) await new Promise<void>((resolve) => this.writeWaiters.push(resolve));
+    this.flushSync();
   }
 
   close(): void {
@@ -121,6 +133,7 @@ export class EventLog {
     write(this.fd, text, (error) => {
       this.writing = false;
       if (error !== null) reportInternalError("events.write", error);
+      for (const resolve of this.writeWaiters.splice(0)) resolve();
       if (this.queue.length > 0) this.scheduleFlush();
     });
   }
@@ -187,6 +200,10 @@ export class EventLogExporter implements EventExporter {
 
   enqueue(event: SecurityEvent): DropReason | undefined {
     return this.eventLog.append(event) ? undefined : "queue_full";
+  }
+
+  flushQueued(): Promise<void> {
+    return this.eventLog.flush();
   }
 
   close(): void {

@@ -22,6 +22,11 @@ export interface EventExporter {
    * counts an exception here as `queue_full`.
    */
   enqueue(event: SecurityEvent): DropReason | undefined;
+  /**
+   * Resolves once the events queued so far are delivered or given up on, for processes that may be
+   * frozen after each unit of work (AWS Lambda). Optional: exporters without it are not waited for.
+   */
+  flushQueued?(): Promise<void>;
   /** Writes what can be written synchronously and releases sockets and files; called at exit. */
   close(): void;
 }

@@ -1,5 +1,5 @@
 import { contextStorage } from "../context/storage";
-import { failOpen } from "../failsafe";
+import { failOpen, reportInternalError } from "../failsafe";
 import { log } from "../log";
 import { Deduplicator } from "./dedup";
 import type { EventExporter } from "./exporter";
@@ -57,6 +57,19 @@ export class TelemetryPipeline {
       this.deliver(event, this.everyEvent);
       if (this.deduplicated.length > 0) this.deduplicator.add(event);
     });
+  }
+
+  /**
+   * Resolves once every exporter that supports it delivered the events queued so far. Callers
+   * bound the wait themselves, because a network exporter may retry for seconds.
+   */
+  async flush(): Promise<void> {
+    const flushes = [...this.everyEvent, ...this.deduplicated].map((lane) =>
+      lane.exporter.flushQueued?.().catch((error: unknown) => {
+        reportInternalError(`telemetry.flush.${lane.exporter.name}`, error);
+      }),
+    );
+    await Promise.all(flushes);
   }
 
   /** Sends pending deduplication summaries and closes every exporter; called at exit. */

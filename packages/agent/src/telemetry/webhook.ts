@@ -71,6 +71,8 @@ export class WebhookExporter implements EventExporter {
   private sending = false;
   private closed = false;
   private failureLogged = false;
+  /** Callers of `flush` waiting for the queue to empty. */
+  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly options: WebhookOptions) {}
 
@@ -78,6 +80,12 @@ export class WebhookExporter implements EventExporter {
     if (!this.queue.push(event)) return "queue_full";
     this.startSending();
     return undefined;
+  }
+
+  /** Resolves once every queued event was delivered or given up on, retries included. */
+  flushQueued(): Promise<void> {
+    if (!this.sending && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   close(): void {
@@ -98,6 +106,7 @@ export class WebhookExporter implements EventExporter {
           .finally(() => {
             this.sending = false;
             if (this.queue.length > 0) this.startSending();
+            else for (const resolve of this.idleWaiters.splice(0)) resolve();
           });
       });
     });
