@@ -1,6 +1,8 @@
-// Measures what Rampart costs the example app: the same routes are loaded on app.js without the
-// agent and on app.js under the agent in block mode, in alternating rounds, and the medians are
-// compared. Run `node run.mjs --help` for the options.
+// Measures what Rampart costs an app: the same routes are loaded on each app without the agent and
+// under the agent in block mode, in alternating rounds, and the medians are compared. The apps are
+// the example app (one route per sink class) and bench/apps/drivers.cjs (an empty route and one
+// route per SQL driver). Memory is read from each app after it starts and after its load.
+// Run `node run.mjs --help` for the options.
 
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -8,11 +10,32 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-import { startApp } from "rampart-example-express-sqlite/start-app.mjs";
+import { exampleDir } from "rampart-example-express-sqlite/start-app.mjs";
 
+import { memoryProbe, readAppMemory } from "./apps/memory.mjs";
+import { startBenchApp } from "./apps/start.mjs";
 import { measure, median } from "./load.mjs";
 
-const defaultOut = join(dirname(fileURLToPath(import.meta.url)), "results", "latest.json");
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const defaultOut = join(benchDir, "results", "latest.json");
+
+// The apps under test. Each has an attack probe that the protected side must block and the
+// unprotected side must not, which proves that each side runs the configuration that the figures
+// claim.
+const apps = {
+  example: {
+    script: join(exampleDir, "app.js"),
+    title: "example app (examples/express-sqlite/app.js)",
+    probePath: "/users?name=x'%20OR%20'1'%3D'1",
+  },
+  drivers: {
+    script: join(benchDir, "apps", "drivers.cjs"),
+    title: "drivers app (bench/apps/drivers.cjs)",
+    probePath: "/probe?name=x'%20OR%20'1'%3D'1",
+  },
+};
+
+const sqlDrivers = ["pg", "postgres", "mysql", "mysql2", "mariadb", "better-sqlite3", "sqlite3"];
 
 const scenarios = [
   {
@@ -59,7 +82,21 @@ const scenarios = [
     request: jsonPost({ theme: "dark" }),
   },
   // NOTE: no MongoDB server runs on the benchmark machine, so the NoSQL sink has no route here.
-];
+  {
+    name: "empty",
+    title: "Empty route (Express, no sink)",
+    app: "drivers",
+    path: "/empty",
+  },
+  // The same parameterized SELECT of 10 rows through each driver. The path segment `products`
+  // occurs in the table name, so the SQL detector tokenizes the query (once, then from its cache).
+  ...sqlDrivers.map((driver) => ({
+    name: `driver-${driver}`,
+    title: `SQL driver ${driver}, parameterized query`,
+    app: "drivers",
+    path: `/drivers/${driver}/products?category=tools`,
+  })),
+].map((scenario) => ({ app: "example", ...scenario }));
 
 function jsonPost(body) {
   return {
@@ -68,10 +105,6 @@ function jsonPost(body) {
     body: JSON.stringify(body),
   };
 }
-
-// An attack that the protected app must block and the unprotected app must not, which proves
-// that each side runs the configuration that the figures claim.
-const probePath = "/users?name=x'%20OR%20'1'%3D'1";
 
 // Figures taken from every load run. cpuMsPerRequest is the app process's CPU time per request.
 const metrics = ["requestsPerSecond", "p50Ms", "p99Ms", "cpuMsPerRequest"];
@@ -93,7 +126,7 @@ const sides = [];
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, async () => {
     console.error(`\nBenchmark interrupted by ${signal}`);
-    await Promise.all(sides.map((side) => side.app.stop()));
+    await stopAll();
     process.exit(1);
   });
 }
@@ -102,31 +135,38 @@ try {
   await main();
 } catch (error) {
   console.error(`\nBenchmark failed: ${error.message}`);
-  for (const side of sides) {
-    console.error(`Last stderr of ${side.app.label}:\n${side.app.stderr().trim() || "(empty)"}`);
+  for (const app of runningApps()) {
+    console.error(`Last stderr of ${app.label}:\n${app.stderr().trim() || "(empty)"}`);
   }
   process.exitCode = 1;
 } finally {
-  await Promise.all(sides.map((side) => side.app.stop()));
+  await stopAll();
+}
+
+function runningApps() {
+  return sides.flatMap((side) => Object.values(side.apps));
+}
+
+async function stopAll() {
+  await Promise.all(runningApps().map((app) => app.stop()));
 }
 
 async function main() {
-  const eventsFile = join(tmpdir(), `rampart-bench-events-${process.pid}.jsonl`);
-  await rm(eventsFile, { force: true });
+  const selected = selectedScenarios();
+  const appNames = Object.keys(apps).filter((name) =>
+    selected.some((scenario) => scenario.app === name),
+  );
 
-  sides.push({
-    name: "unprotected",
-    app: await startApp({ agent: false, label: "app.js without Rampart" }),
-  });
-  sides.push({
-    name: "protected",
-    app: await startApp({
-      agent: true,
-      env: { RAMPART_MODE: "block", RAMPART_EVENTS: eventsFile },
-      label: "app.js under Rampart",
-    }),
-  });
-  await checkSides();
+  sides.push({ name: "unprotected", apps: {}, probes: {} });
+  sides.push({ name: "protected", apps: {}, probes: {}, eventsFiles: {} });
+  // One app at a time, because the drivers app recreates its tables when it starts.
+  for (const appName of appNames) {
+    for (const side of sides) await startSide(side, appName);
+  }
+  await checkSides(appNames);
+
+  const memory = {};
+  for (const appName of appNames) await readMemory(memory, appName, "afterStart");
 
   const machine = describeMachine();
   // Other processes' load moves the figures, so it is recorded next to them.
@@ -140,15 +180,24 @@ async function main() {
   );
 
   const results = [];
-  for (const scenario of selectedScenarios()) results.push(await runScenario(scenario));
+  for (const appName of appNames) {
+    for (const scenario of selected.filter((item) => item.app === appName)) {
+      results.push(await runScenario(scenario));
+    }
+    await readMemory(memory, appName, "afterLoad");
+  }
+  printMemory(memory);
 
-  // The probe wrote one event, so any other event means that benign load was flagged.
-  const eventLines = (await readFile(eventsFile, "utf8").catch(() => ""))
-    .split("\n")
-    .filter(Boolean);
-  const falsePositives = eventLines.length - 1;
+  // Each probe wrote one event, so any other event means that benign load was flagged.
+  let falsePositives = 0;
+  for (const eventsFile of Object.values(sides[1].eventsFiles)) {
+    const eventLines = (await readFile(eventsFile, "utf8").catch(() => ""))
+      .split("\n")
+      .filter(Boolean);
+    falsePositives += eventLines.length - 1;
+    await rm(eventsFile, { force: true });
+  }
   console.log(`\nSecurity events during load (false positives): ${falsePositives}`);
-  await rm(eventsFile, { force: true });
 
   const loadAverageAfter = loadavg();
   console.log(
@@ -163,6 +212,13 @@ async function main() {
     loadAverageAfter,
     options,
     falsePositives,
+    startMs: Object.fromEntries(
+      appNames.map((name) => [
+        name,
+        Object.fromEntries(sides.map((side) => [side.name, side.apps[name].startMs])),
+      ]),
+    ),
+    memory,
     scenarios: results,
   };
   await mkdir(dirname(options.out), { recursive: true });
@@ -170,18 +226,68 @@ async function main() {
   console.log(`Summary written to ${options.out}`);
 }
 
-/** Sends the probe attack to both sides and throws unless only the protected side blocks it. */
-async function checkSides() {
-  for (const side of sides) {
-    const response = await fetch(side.app.url + probePath, { signal: AbortSignal.timeout(5000) });
-    await response.arrayBuffer();
+async function startSide(side, appName) {
+  const { script, title } = apps[appName];
+  const probe = memoryProbe();
+  const env = { ...probe.env };
+  if (side.name === "protected") {
+    side.eventsFiles[appName] = join(
+      tmpdir(),
+      `rampart-bench-events-${process.pid}-${appName}.jsonl`,
+    );
+    await rm(side.eventsFiles[appName], { force: true });
+    Object.assign(env, { RAMPART_MODE: "block", RAMPART_EVENTS: side.eventsFiles[appName] });
+  }
+  side.probes[appName] = probe.file;
+  side.apps[appName] = await startBenchApp({
+    script,
+    agent: side.name === "protected",
+    env,
+    nodeArgs: probe.nodeArgs,
+    label: `${title} ${side.name === "protected" ? "under Rampart" : "without Rampart"}`,
+  });
+}
 
-    const blocked = response.status === 403;
-    if (blocked !== (side.name === "protected")) {
-      throw new Error(
-        `${side.app.label} returned status ${response.status} for the probe attack ${probePath}: ` +
-          (blocked ? "the agent is active where it must not be" : "the agent is not blocking"),
-      );
+/** Sends each app's probe attack to both sides and throws unless only the protected side blocks it. */
+async function checkSides(appNames) {
+  for (const appName of appNames) {
+    for (const side of sides) {
+      const app = side.apps[appName];
+      const probePath = apps[appName].probePath;
+      const response = await fetch(app.url + probePath, { signal: AbortSignal.timeout(5000) });
+      await response.arrayBuffer();
+
+      const blocked = response.status === 403;
+      if (blocked !== (side.name === "protected")) {
+        throw new Error(
+          `${app.label} returned status ${response.status} for the probe attack ${probePath}: ` +
+            (blocked ? "the agent is active where it must not be" : "the agent is not blocking"),
+        );
+      }
+    }
+  }
+}
+
+/** Reads the memory of both sides of one app, in MiB, into `memory[appName][side][moment]`. */
+async function readMemory(memory, appName, moment) {
+  memory[appName] ??= {};
+  for (const side of sides) {
+    memory[appName][side.name] ??= {};
+    memory[appName][side.name][moment] = await readAppMemory(
+      side.apps[appName],
+      side.probes[appName],
+    );
+  }
+}
+
+function printMemory(memory) {
+  console.log("\nMemory (MiB): RSS and V8 heap used, after start and after the load");
+  for (const [appName, bySide] of Object.entries(memory)) {
+    for (const [sideName, moments] of Object.entries(bySide)) {
+      const line = Object.entries(moments)
+        .map(([moment, usage]) => `${moment} RSS ${usage.rssMiB}, heap ${usage.heapUsedMiB}`)
+        .join("; ");
+      console.log(`  ${appName.padEnd(8)} ${sideName.padEnd(12)} ${line}`);
     }
   }
 }
@@ -198,10 +304,10 @@ function selectedScenarios() {
 async function runScenario(scenario) {
   console.log(`\n${scenario.title}: ${scenario.request?.method ?? "GET"} ${scenario.path}`);
   const load = (side, durationSeconds) =>
-    measure(side.app.url + scenario.path, {
+    measure(side.apps[scenario.app].url + scenario.path, {
       connections: options.connections,
       durationSeconds,
-      pid: side.app.pid,
+      pid: side.apps[scenario.app].pid,
       request: scenario.request,
       expectedStatus: scenario.status,
     });

@@ -1,6 +1,7 @@
 // One Lambda cold start: loads a handler module, invokes it once with an HTTP API (payload 2.0)
-// event, and prints the milliseconds from process start (performance.timeOrigin) to the moment the
-// invocation resolved. `node invoke-once.cjs plain|wrapped`.
+// event, and prints, at the moment the invocation resolved: the milliseconds since process start
+// (performance.timeOrigin), the CPU time the process used so far (user plus system, in
+// milliseconds), and the number of CommonJS modules loaded. `node invoke-once.cjs plain|wrapped`.
 "use strict";
 
 const variant = process.argv[2];
@@ -27,6 +28,9 @@ const lambdaContext = { awsRequestId: "bench", getRemainingTimeInMillis: () => 3
 
 Promise.resolve(handler(event, lambdaContext)).then((result) => {
   const elapsedMs = performance.now();
+  const cpu = process.cpuUsage();
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const modules = Object.keys(require.cache).length;
   if (result.statusCode !== 200) throw new Error(`unexpected result ${JSON.stringify(result)}`);
-  process.stdout.write(`${JSON.stringify({ elapsedMs })}\n`);
+  process.stdout.write(`${JSON.stringify({ elapsedMs, cpuMs, modules })}\n`);
 });

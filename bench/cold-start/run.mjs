@@ -1,19 +1,24 @@
-// Measures the cold start that `wrap` from `rampart/lambda` adds: in fresh Node.js processes, the
-// time from process start to the end of the first invocation, without and with the wrapper
-// (alternating runs), with median and 90th percentile. `node cold-start/run.mjs --help`.
-
+// Measures the cold start that `wrap` from `rampart/lambda` adds. Fresh Node.js processes run a
+// handler without and with the wrapper (alternating), and each reports the wall time and the CPU
+// time from process start to the end of its first invocation; the median and 90th percentile are
+// printed. CPU time is the steadier figure on a shared machine, because waiting for a core counts
+// in wall time only. `node cold-start/run.mjs --help`.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
 
-const usage = `Usage: node cold-start/run.mjs [--runs N]
-  --runs N  processes per variant (default 40); median and p90 are reported`;
+const usage = `Usage: node cold-start/run.mjs [--runs N] [--node PATH] [--agent DIR]
+  --runs N     processes per variant (default 40); median and p90 are reported
+  --node PATH  Node.js binary that runs the handlers (default: the one running this script);
+               better-sqlite3 must be built for its version
+  --agent DIR  package folder of another build of the agent, such as an older commit's
+               (default: the rampart package installed for bench/)`;
 
 /** Value at quantile `q` (0 to 1) of sorted numbers, by the nearest-rank method. */
 function quantile(sorted, q) {
@@ -26,17 +31,40 @@ function summarize(values) {
   return { median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), min: sorted[0] };
 }
 
-async function coldStart(variant, env) {
-  const { stdout } = await run(process.execPath, [join(here, "invoke-once.cjs"), variant], {
+/** Runs one cold start; returns its wall ms, CPU ms and module count. */
+async function coldStart(nodePath, variant, env) {
+  const { stdout } = await run(nodePath, [join(here, "invoke-once.cjs"), variant], {
     cwd: here,
     env,
   });
-  return JSON.parse(stdout).elapsedMs;
+  return JSON.parse(stdout);
+}
+
+async function nodeVersion(nodePath) {
+  const { stdout } = await run(nodePath, ["--version"]);
+  return stdout.trim();
+}
+
+function printTable(title, plain, wrapped) {
+  const format = (value) => value.toFixed(1).padStart(7);
+  console.log(`${title.padEnd(13)} median ms   p90 ms   min ms`);
+  console.log(`without agent  ${format(plain.median)} ${format(plain.p90)} ${format(plain.min)}`);
+  console.log(
+    `with wrap()    ${format(wrapped.median)} ${format(wrapped.p90)} ${format(wrapped.min)}`,
+  );
+  console.log(
+    `added          ${format(wrapped.median - plain.median)} ${format(wrapped.p90 - plain.p90)} ${format(wrapped.min - plain.min)}`,
+  );
 }
 
 async function main() {
   const { values } = parseArgs({
-    options: { runs: { type: "string", default: "40" }, help: { type: "boolean" } },
+    options: {
+      runs: { type: "string", default: "40" },
+      node: { type: "string", default: process.execPath },
+      agent: { type: "string" },
+      help: { type: "boolean" },
+    },
   });
   if (values.help) {
     console.log(usage);
@@ -45,6 +73,7 @@ async function main() {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1)
     throw new Error(`invalid --runs ${values.runs}; expected a positive integer`);
+  const nodePath = values.node;
 
   const workDir = mkdtempSync(join(tmpdir(), "rampart-cold-start-"));
   const env = {
@@ -54,33 +83,34 @@ async function main() {
     RAMPART_EVENTS: join(workDir, "events.jsonl"),
     RAMPART_LOG_LEVEL: "warn",
   };
+  // The Node.js 20 and later Lambda runtimes do not set NODE_EXTRA_CA_CERTS. With it set, Node.js
+  // reads the extra certificates at process start in both variants, which hides the cost of
+  // loading the default root certificates that the first TLS context pays.
+  delete env.NODE_EXTRA_CA_CERTS;
+  if (values.agent !== undefined) env.COLD_START_AGENT_DIR = resolve(values.agent);
 
   const samples = { plain: [], wrapped: [] };
   const loadBefore = loadavg()[0];
   // One warm-up run of each fills the OS file cache, so the first measured run is not an outlier.
-  await coldStart("plain", env);
-  await coldStart("wrapped", env);
+  await coldStart(nodePath, "plain", env);
+  await coldStart(nodePath, "wrapped", env);
   for (let index = 0; index < runs; index++) {
-    samples.plain.push(await coldStart("plain", env));
-    samples.wrapped.push(await coldStart("wrapped", env));
+    samples.plain.push(await coldStart(nodePath, "plain", env));
+    samples.wrapped.push(await coldStart(nodePath, "wrapped", env));
   }
   rmSync(workDir, { recursive: true, force: true });
 
-  const plain = summarize(samples.plain);
-  const wrapped = summarize(samples.wrapped);
-  const format = (value) => value.toFixed(1).padStart(7);
+  const pick = (variant, field) => summarize(samples[variant].map((sample) => sample[field]));
   console.log(
-    `Node.js ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"}), ${runs} runs per variant`,
+    `Node.js ${await nodeVersion(nodePath)}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"}), ${runs} runs per variant`,
   );
+  console.log(`agent: ${env.COLD_START_AGENT_DIR ?? "rampart/lambda as installed for bench/"}`);
   console.log(`load average ${loadBefore.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`);
-  console.log("variant       median ms   p90 ms   min ms");
-  console.log(`without agent  ${format(plain.median)} ${format(plain.p90)} ${format(plain.min)}`);
   console.log(
-    `with wrap()    ${format(wrapped.median)} ${format(wrapped.p90)} ${format(wrapped.min)}`,
+    `CommonJS modules loaded: ${samples.plain[0].modules} without agent, ${samples.wrapped[0].modules} with wrap()`,
   );
-  console.log(
-    `added          ${format(wrapped.median - plain.median)} ${format(wrapped.p90 - plain.p90)}`,
-  );
+  printTable("wall time", pick("plain", "elapsedMs"), pick("wrapped", "elapsedMs"));
+  printTable("CPU time", pick("plain", "cpuMs"), pick("wrapped", "cpuMs"));
 }
 
 await main();
