@@ -5,9 +5,9 @@
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
-const agent = require("../dist/index.js");
-const { registerEsmHooks, reportEsmHooks } = require("../dist/instrument/esm-hooks.js");
+// dist/rampart.js is the agent bundle that dist/index.js re-exports, so both share one agent.
+const agent = require("../dist/rampart.js");
 
-registerEsmHooks(agent.instrumentedModuleNames);
+agent.registerEsmHooks(agent.instrumentedModuleNames);
 agent.protect();
-reportEsmHooks();
+agent.reportEsmHooks();

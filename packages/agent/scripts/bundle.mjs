@@ -1,8 +1,12 @@
 // Bundles the agent into dist/rampart.js after tsc has compiled dist/ one file per module, then
-// rewrites the package's entry files (dist/index.js, dist/register.js, dist/serverless/index.js)
-// so that each one loads only that bundle. Loading one file in place of about 200 is what makes
-// the agent's start cheap enough for serverless cold starts. `node scripts/bundle.mjs`.
-import { rmSync } from "node:fs";
+// turns every compiled module that went into the bundle into a stub that returns the bundle's
+// copy of it. `node scripts/bundle.mjs`, after tsc.
+//
+// Loading one file in place of about 200 makes the agent's start cheap enough for serverless
+// cold starts. The stubs keep one instance of each module whichever path loads it: `rampart`,
+// `rampart/register`, `rampart/lambda`, the ES module wrappers, the CLI, and tests that load a
+// module of dist/ by its path.
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -10,7 +14,10 @@ import { build } from "esbuild";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const distDir = path.join(packageDir, "dist");
-const bundleFile = path.join(distDir, "rampart.js");
+const bundleName = "rampart.js";
+
+/** First line of a stub. It also marks a dist/ that holds no tsc output left to bundle. */
+const stubMarker = "// Stub of a module compiled into dist/rampart.js.";
 
 /**
  * Packages left to `require` at run time. The optional peers are loaded only when configured.
@@ -27,8 +34,24 @@ const external = [
   "yaml",
 ];
 
-/** Source entries of the package, each rewritten to load its agent from dist/rampart.js. */
-const entries = ["index.ts", "register.ts", "serverless/index.ts"];
+/** Compiled entries whose code runs when they load, so they are bundled but not run by the bundle. */
+const entries = ["rampart.js", "index.js", "register.js", "serverless/index.js"];
+
+/**
+ * Fails the build on a stub among the inputs: that dist/ was already bundled, or another build
+ * wrote stubs while this one read its inputs, and the bundle would then load itself.
+ */
+const rejectStubs = {
+  name: "reject-stubs",
+  setup(builder) {
+    builder.onLoad({ filter: /\.js$/ }, (args) => {
+      if (!readFileSync(args.path, "utf8").startsWith(stubMarker)) return undefined;
+      throw new Error(
+        `${args.path} is a stub of an earlier bundle, so dist/ has no tsc output to bundle; run tsc -p tsconfig.build.json first`,
+      );
+    });
+  },
+};
 
 const common = {
   bundle: true,
@@ -36,47 +59,75 @@ const common = {
   format: "cjs",
   // The package's engines field: Node.js 20.19 or later.
   target: "node20.19",
-  sourcemap: true,
-  // Keeps the bundle's source map small; its paths point at src/ in a clone of the repository.
-  sourcesContent: false,
+  absWorkingDir: distDir,
+  external,
+  plugins: [rejectStubs],
   logLevel: "warning",
 };
 
-/**
- * Resolves every relative import of one entry file to the bundle, so the entry keeps its own code
- * (the start on load of `rampart/register`, for example) and takes everything else from the one
- * agent instance in dist/rampart.js.
- */
-function importsFromBundle(entryFile, outFile) {
-  const fromEntry = path.relative(path.dirname(outFile), bundleFile).split(path.sep).join("/");
-  const bundlePath = fromEntry.startsWith(".") ? fromEntry : `./${fromEntry}`;
-  return {
-    name: "imports-from-bundle",
-    setup(builder) {
-      builder.onResolve({ filter: /^\./ }, (args) =>
-        args.importer === entryFile ? { path: bundlePath, external: true } : undefined,
-      );
-    },
-  };
+function toPosix(file) {
+  return file.split(path.sep).join("/");
 }
 
+/** Returns the dist/ files, relative to dist/, that the entries load. */
+async function moduleGraph() {
+  const result = await build({
+    ...common,
+    entryPoints: entries.map((entry) => path.join(distDir, entry)),
+    outdir: path.join(distDir, ".graph"),
+    write: false,
+    metafile: true,
+  });
+  return Object.keys(result.metafile.inputs)
+    .map((input) => toPosix(path.relative(distDir, path.resolve(distDir, input))))
+    .filter((file) => !file.startsWith("../") && file.endsWith(".js"))
+    .sort();
+}
+
+/**
+ * Source of the bundle's entry: the agent's exports (dist/rampart.js as tsc compiled it) and, as
+ * the non-enumerable `bundledModules`, a loader for each bundled module by its path under dist/.
+ */
+function bundleEntrySource(files) {
+  const loaders = files.map((file) => `  ${JSON.stringify(file)}: () => require("./${file}"),`);
+  return [
+    '"use strict";',
+    `const agent = require("./${bundleName}");`,
+    "const bundledModules = {",
+    ...loaders,
+    "};",
+    'Object.defineProperty(agent, "bundledModules", { value: bundledModules });',
+    "module.exports = agent;",
+    "",
+  ].join("\n");
+}
+
+function stubSource(file) {
+  const bundlePath = toPosix(path.relative(path.dirname(file), bundleName));
+  const fromStub = bundlePath.startsWith(".") ? bundlePath : `./${bundlePath}`;
+  return [
+    stubMarker,
+    '"use strict";',
+    `module.exports = require(${JSON.stringify(fromStub)}).bundledModules[${JSON.stringify(file)}]();`,
+    "",
+  ].join("\n");
+}
+
+const files = await moduleGraph();
 await build({
   ...common,
-  entryPoints: [path.join(packageDir, "src", "rampart.ts")],
-  outfile: bundleFile,
-  external,
+  stdin: { contents: bundleEntrySource(files), resolveDir: distDir, sourcefile: "bundle-entry.js" },
+  outfile: path.join(distDir, bundleName),
+  allowOverwrite: true,
+  // Chains the source maps that tsc wrote, so stack frames of the bundle map to src/*.ts.
+  sourcemap: true,
+  sourcesContent: false,
 });
 
-for (const entry of entries) {
-  const entryFile = path.join(packageDir, "src", entry);
-  const outFile = path.join(distDir, entry.replace(/\.ts$/, ".js"));
-  // tsc's source map of the per-module file no longer matches the rewritten entry.
-  rmSync(`${outFile}.map`, { force: true });
-  await build({
-    ...common,
-    entryPoints: [entryFile],
-    outfile: outFile,
-    external,
-    plugins: [importsFromBundle(entryFile, outFile)],
-  });
+for (const file of files) {
+  if (file === bundleName) continue;
+  const target = path.join(distDir, file);
+  writeFileSync(target, stubSource(file));
+  // tsc's source map describes the compiled module, which is now in the bundle.
+  rmSync(`${target}.map`, { force: true });
 }

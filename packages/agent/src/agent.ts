@@ -1,6 +1,5 @@
 import { readConfig, type AgentConfig } from "./config";
 import { readControlSettings } from "./control/control-config";
-import { createControlConnection } from "./control/start-control";
 import { errorCodes } from "./errors";
 import { agentState } from "./guard/agent-state";
 import { startSnapshots } from "./forensics";
@@ -17,6 +16,12 @@ import { instrumentHttpServers } from "./sources/http";
 import { instrumentHttp2Servers } from "./sources/http2";
 import { startTelemetry } from "./telemetry/start";
 import { agentVersion } from "./version";
+
+/** Loads the control-plane client, which only an agent with RAMPART_CONTROL_URL set uses. */
+function controlModule(): typeof import("./control/start-control") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("./control/start-control") as typeof import("./control/start-control");
+}
 
 function reportConfigProblems(problems: ReturnType<typeof readConfig>["problems"]): void {
   for (const problem of problems) {
@@ -42,7 +47,9 @@ export function startAgent(): AgentConfig {
   const control = readControlSettings(process.env);
   reportConfigProblems(control.problems);
   const connection =
-    control.settings === undefined ? undefined : createControlConnection(control.settings);
+    control.settings === undefined
+      ? undefined
+      : controlModule().createControlConnection(control.settings);
 
   const telemetry = startTelemetry(config, connection === undefined ? [] : [connection.exporter]);
   instrumentHttpServers();

@@ -6,5 +6,8 @@ import { runCommand } from "./run-command";
 
 /** Subcommands of `rampart`, by name. */
 export const commands: ReadonlyMap<string, Command> = new Map(
-  [runCommand, reportCommand, policyCommand, controlCommand].map((command) => [command.name, command]),
+  [runCommand, reportCommand, policyCommand, controlCommand].map((command) => [
+    command.name,
+    command,
+  ]),
 );

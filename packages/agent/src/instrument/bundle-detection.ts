@@ -1,6 +1,7 @@
 import { open, stat } from "node:fs/promises";
 import path from "node:path";
 
+import { agentCodeDir } from "../agent-dir";
 import { failOpen } from "../failsafe";
 import { log } from "../log";
 
@@ -204,7 +205,7 @@ function mainFile(): string | undefined {
 }
 
 /** The agent's own folder, which is outside node_modules when the agent is linked from a clone. */
-const agentDir = path.resolve(__dirname, "..") + path.sep;
+const agentDir = agentCodeDir + path.sep;
 
 /** CommonJS files loaded so far that belong to the app rather than to a package or the agent. */
 function loadedAppFiles(): string[] {

@@ -22,8 +22,45 @@ export interface ModuleInstrumentation {
   patch(moduleExports: unknown, version: string, baseDir: string): unknown;
 }
 
+/**
+ * Hook for one npm package whose patch code is loaded only when the package itself loads, so an
+ * app pays at start only for the names of the packages it never uses.
+ */
+export interface LazyModuleInstrumentation {
+  /** Package name, as in `require(name)`; the same as the `name` of the instrumentation `load` returns. */
+  readonly name: string;
+  /** Loads the module that contains the patch and returns its instrumentation for this package. */
+  load(): ModuleInstrumentation;
+}
+
+/** An entry of the hooked package list: the patch itself, or a loader of it. */
+export type ModuleHook = ModuleInstrumentation | LazyModuleInstrumentation;
+
 const patchedExports = new WeakSet<object>();
 const warnedVersions = new Set<string>();
+const loadedPatches = new Map<ModuleHook, ModuleInstrumentation | undefined>();
+
+/**
+ * Returns the patch of a hook entry, loading it the first time. A patch module that fails to load,
+ * or contains the patch of another package, leaves the package unpatched (fail open).
+ */
+function resolvePatch(hook: ModuleHook): ModuleInstrumentation | undefined {
+  if ("patch" in hook) return hook;
+  if (loadedPatches.has(hook)) return loadedPatches.get(hook);
+
+  const loaded = failOpen(`load.${hook.name}`, undefined, () => {
+    const instrumentation = hook.load();
+    if (instrumentation.name === hook.name) return instrumentation;
+
+    log.error(
+      { module: hook.name, loaded: instrumentation.name },
+      "the patch module loaded for this package contains another package's patch; the package is not protected",
+    );
+    return undefined;
+  });
+  loadedPatches.set(hook, loaded);
+  return loaded;
+}
 
 function readPackageVersion(baseDir: string | undefined): string | undefined {
   if (baseDir === undefined) return undefined;
@@ -54,11 +91,7 @@ function isSupported(
 }
 
 /** Applies the patch once per exports object; returns what the module should export from now on. */
-function applyPatch(
-  instrumentation: ModuleInstrumentation,
-  moduleExports: unknown,
-  baseDir: string | undefined,
-) {
+function applyPatch(hook: ModuleHook, moduleExports: unknown, baseDir: string | undefined) {
   if (
     moduleExports === null ||
     (typeof moduleExports !== "object" && typeof moduleExports !== "function")
@@ -66,9 +99,12 @@ function applyPatch(
     return moduleExports;
   }
   if (patchedExports.has(moduleExports)) return moduleExports;
+  if (baseDir === undefined) return moduleExports;
 
+  const instrumentation = resolvePatch(hook);
+  if (instrumentation === undefined) return moduleExports;
   const version = readPackageVersion(baseDir);
-  if (baseDir === undefined || !isSupported(instrumentation, version)) return moduleExports;
+  if (!isSupported(instrumentation, version)) return moduleExports;
 
   const replacement = failOpen(`patch.${instrumentation.name}`, undefined, () =>
     instrumentation.patch(moduleExports, version, baseDir),
@@ -114,36 +150,35 @@ function rebindNamedExports(
 }
 
 /** Patches supported packages that were loaded before the agent, where their exports can be reached. */
-function patchPreloaded(instrumentations: readonly ModuleInstrumentation[]): void {
-  const preloaded = findPreloadedModules(instrumentations.map((item) => item.name));
+function patchPreloaded(hooks: readonly ModuleHook[]): void {
+  const preloaded = findPreloadedModules(hooks.map((item) => item.name));
   for (const module of preloaded) {
-    const instrumentation = instrumentations.find((item) => item.name === module.name);
-    if (instrumentation !== undefined)
-      applyPatch(instrumentation, module.moduleExports, module.baseDir);
+    const hook = hooks.find((item) => item.name === module.name);
+    if (hook !== undefined) applyPatch(hook, module.moduleExports, module.baseDir);
   }
 }
 
 /**
  * Hooks each package for CommonJS `require` (require-in-the-middle) and for ES `import`
  * (import-in-the-middle, active when the loader was registered by `--import rampart/register`),
- * and patches those already loaded.
+ * and patches those already loaded. The patch code of a lazy entry is loaded when its package is.
  */
-export function hookModules(instrumentations: readonly ModuleInstrumentation[]): void {
-  patchPreloaded(instrumentations);
+export function hookModules(hooks: readonly ModuleHook[]): void {
+  patchPreloaded(hooks);
 
-  for (const instrumentation of instrumentations) {
+  for (const hook of hooks) {
     new RequireHook(
-      [instrumentation.name],
+      [hook.name],
       (moduleExports, _name, baseDir) =>
-        applyPatch(instrumentation, moduleExports, baseDir) as typeof moduleExports,
+        applyPatch(hook, moduleExports, baseDir) as typeof moduleExports,
     );
 
-    new ImportHook([instrumentation.name], (namespace, _name, baseDir) => {
+    new ImportHook([hook.name], (namespace, _name, baseDir) => {
       // A CommonJS package imported from ESM shows module.exports as `default`; so does an ES
       // module's default export. Patching that object covers both module systems at once.
       const target = "default" in namespace ? namespace.default : namespace;
       const functionsBefore = functionMembers(target);
-      const result = applyPatch(instrumentation, target, baseDir ?? undefined);
+      const result = applyPatch(hook, target, baseDir ?? undefined);
       if (result !== target && "default" in namespace) namespace.default = result;
       rebindNamedExports(namespace, target, functionsBefore);
     });

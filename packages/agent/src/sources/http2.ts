@@ -135,10 +135,11 @@ function wrapEmit(original: Emit): Emit {
  * `stream` event and on the compatibility API's `request` event alike.
  */
 export function instrumentHttp2Servers(): void {
-  // The server classes are not exported; servers that never listen expose their prototypes.
+  // The server classes are not exported; servers that never listen expose their prototypes. An
+  // empty CA list keeps the TLS server from loading Node's root certificates (25 to 40 ms).
   const prototypes = [
     Object.getPrototypeOf(http2.createServer()),
-    Object.getPrototypeOf(http2.createSecureServer()),
+    Object.getPrototypeOf(http2.createSecureServer({ ca: [] })),
   ] as Record<string, unknown>[];
   for (const prototype of prototypes) wrapMethod(prototype, "emit", wrapEmit);
 }

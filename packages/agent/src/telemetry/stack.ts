@@ -1,12 +1,14 @@
 import path from "node:path";
 
+import { agentCodeDir } from "../agent-dir";
+
 /** Most application frames kept in an event. */
 const maxFrames = 10;
 
 /** Frames captured to find them: agent, framework and driver frames come first. */
 const capturedFrames = 50;
 
-const agentDir = path.resolve(__dirname, "..");
+const agentDir = agentCodeDir;
 const packagesDir = `${path.sep}node_modules${path.sep}`;
 
 /** True for a frame of the application: not Node.js itself, a package, the agent or eval'd code. */
