@@ -6,7 +6,7 @@ import { listAlertRules, markFired, type AlertRule } from "./alert-rules";
 /** Time a webhook call may take, in milliseconds. */
 const webhookTimeoutMs = 5000;
 
-/** The rule's figure now: events in its window, or agents offline. */
+/** Computes the rule's figure now: events in its window, or agents offline. */
 export async function alertValue(db: Database, rule: AlertRule, now: number): Promise<number> {
   const serviceSql = rule.service === null ? "" : " AND service = ?";
   const serviceParams = rule.service === null ? [] : [rule.service];
@@ -32,8 +32,8 @@ export async function alertValue(db: Database, rule: AlertRule, now: number): Pr
 }
 
 /**
- * Checks every enabled rule and calls the webhook of each one above its threshold, at most once
- * per window. Returns the rules that fired.
+ * Checks every enabled rule and calls the webhook of each one above its threshold. A rule fires at
+ * most once per window because `last_fired_at` is checked first. Returns the rules that fired.
  */
 export async function evaluateAlerts(
   db: Database,

@@ -5,7 +5,7 @@ import { HttpError } from "../http/errors";
 import { bearerToken } from "../http/request";
 import { hashSecret, newId, newSecret } from "./tokens";
 
-/** What an agent token lets its holder do: act for one service in one environment. */
+/** Scope of an agent token: one service in one environment. */
 export interface AgentScope {
   readonly tokenId: string;
   readonly service: string;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 
-/** A new secret for a session or an agent token: 32 random bytes, base64url. */
+/** Creates a secret for a session or an agent token: 32 random bytes, base64url. */
 export function newSecret(prefix = ""): string {
   return prefix + randomBytes(32).toString("base64url");
 }

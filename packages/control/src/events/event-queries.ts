@@ -96,7 +96,7 @@ export async function listEvents(
   };
 }
 
-/** One event with its stored payload (the agent redacted it before sending). */
+/** Loads one event with its stored payload (the agent redacted it before sending). */
 export async function getEvent(
   db: Database,
   id: string,

@@ -2,7 +2,7 @@ import type { Database, SqlValue } from "../store/database";
 import { badRequest } from "../http/errors";
 import type { AgentRow } from "../fleet/agent-store";
 
-/** Most events in one batch, and most bytes of one stored event. */
+/** Maximum events in one batch, and maximum bytes of one stored event. */
 export const maxBatchEvents = 1000;
 export const maxEventBytes = 16 * 1024;
 

@@ -9,7 +9,7 @@ export interface AllowRule {
   attackType: string;
 }
 
-/** The narrowest allow rule that would have let this event's operation run: its route, input and type. */
+/** Builds the narrowest allow rule that would have let this event's operation run: its route, input and type. */
 export function allowRuleFor(event: {
   route: string | null;
   input_path: string | null;

@@ -5,14 +5,14 @@ import { deliveredVersion } from "../policies/policy-store";
 import { assignedPolicy } from "../policies/rollout-store";
 import type { AgentRow } from "./agent-store";
 
-/** What an agent must run: a stored policy, or `null` for its own local settings. */
+/** Policy that an agent must run: a stored policy, or `null` for its own local settings. */
 export interface Delivery {
   readonly version: string | null;
   readonly content: string | null;
   readonly etag: string;
 }
 
-/** Longest a policy request waits for a change, in seconds; agents ask again right after. */
+/** Maximum wait of a policy request for a change, in seconds. Agents request again right after. */
 export const maxWaitSeconds = 30;
 /**
  * How often a waiting request looks for a change, in milliseconds. Replicas share nothing but the

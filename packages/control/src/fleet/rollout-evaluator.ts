@@ -46,7 +46,7 @@ export async function canaryHealth(db: Database, rollout: RolloutRow): Promise<C
   };
 }
 
-/** The reason to roll back, or undefined while the canary is within every threshold. */
+/** Returns the reason to roll back, or undefined while the canary is within every threshold. */
 export function breachedThreshold(rollout: RolloutRow, health: CanaryHealth): string | undefined {
   const limits = rollout.thresholds;
   if (health.blockRate > limits.maxBlockRate) {

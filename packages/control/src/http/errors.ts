@@ -1,4 +1,4 @@
-/** An error that the API answers with its status and a JSON body `{ error: { code, message } }`. */
+/** Error sent to the client with its status and a JSON body `{ error: { code, message } }`. */
 export class HttpError extends Error {
   override readonly name = "HttpError";
 

@@ -63,7 +63,7 @@ export function readCookies(req: IncomingMessage): Map<string, string> {
   return cookies;
 }
 
-/** The bearer token of the Authorization header, if any. */
+/** Returns the bearer token of the Authorization header, if any. */
 export function bearerToken(req: IncomingMessage): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
   return match?.[1];

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** What a route handler receives: the request, its parsed URL and the path parameters. */
+/** Arguments of a route handler: the request, its parsed URL and the path parameters. */
 export interface RouteRequest {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -8,7 +8,7 @@ export interface RouteRequest {
   readonly params: Readonly<Record<string, string>>;
 }
 
-/** A handler returns the JSON body to send with 200, or undefined when it answered itself. */
+/** A handler returns the JSON body to send with 200, or undefined when it sent the response itself. */
 export type Handler = (request: RouteRequest) => Promise<unknown>;
 
 interface Route {

@@ -4,7 +4,7 @@ export interface DiffLine {
   readonly text: string;
 }
 
-/** Largest number of lines on each side that is diffed line by line (the table holds lines x lines counters: 9 MB at the limit). */
+/** Largest number of lines on each side that is diffed line by line (the table has lines x lines counters: 9 MB at the limit). */
 const maxDiffLines = 1500;
 
 /**

@@ -17,7 +17,7 @@ export interface RolloutThresholds {
   readonly maxOverheadMs: number;
   /** Promote on its own after this many seconds within the limits; 0 waits for a person. */
   readonly autoPromoteAfterSeconds: number;
-  /** Fewest requests seen by canary agents before any automatic decision. */
+  /** Minimum requests seen by canary agents before any automatic decision. */
   readonly minRequests: number;
 }
 
@@ -79,7 +79,7 @@ function normalize(row: Record<string, unknown>): RolloutRow {
   };
 }
 
-/** The latest rollout of a service, which decides what its agents run. */
+/** Loads the latest rollout of a service, which decides what its agents run. */
 export async function currentRollout(
   db: Database,
   service: string,
@@ -92,7 +92,7 @@ export async function currentRollout(
   return row === undefined ? undefined : normalize(row);
 }
 
-/** The policy a rollout gives everyone now: the new one once promoted, the previous one otherwise. */
+/** Returns the policy a rollout gives everyone now: the new one once promoted, the previous one otherwise. */
 export function settledPolicyId(rollout: RolloutRow): string | null {
   return rollout.state === "promoted" ? rollout.policy_id : rollout.previous_policy_id;
 }

@@ -8,7 +8,7 @@ import { deleteOldEvents } from "../../src/events/retention";
 import { agentRequest, startControl, type RunningControl } from "../helpers/control-client";
 import { databaseKinds, type TestDatabase } from "../helpers/databases";
 
-/** An event as the agent writes it, with the fields that the store indexes. */
+/** Builds an event as the agent writes it, with the fields that the store indexes. */
 function agentEvent(
   index: number,
   overrides: Record<string, unknown> = {},
