@@ -1,4 +1,5 @@
 import type { InputSource, UserInput } from "../detectors/types";
+import { base64DecodedForms } from "./encoded-text";
 import { decodeComponent } from "./query-string";
 
 /**
@@ -14,8 +15,10 @@ interface PendingValue {
 
 /**
  * Gathers the string inputs of one request. Besides each raw value it adds the forms an app may
- * derive from it before building an operation: the URL-decoded value, and the leaves of a value
- * that parses as a JSON object or array.
+ * derive from it before building an operation: the URL-decoded value, the leaves of a value that
+ * parses as a JSON object or array, and the text that a base64 value, an authorization token or a
+ * JSON Web Token decodes to (see `base64DecodedForms`). Decoded base64 is not decoded as base64
+ * again, so one value yields a bounded number of forms.
  *
  * Nothing is dropped for size: padding a request with thousands of values must not push an attack
  * out of view. Repeated values are kept once, with the first path they appeared at, so a body
@@ -27,6 +30,8 @@ export class InputCollector {
   // A plain Set: the collector lives for one extraction, and WeakSet entries cost the garbage
   // collector more than the strong references they would avoid.
   private readonly seen = new Set<object>();
+  /** True while the forms of a base64-decoded text are added. */
+  private insideBase64 = false;
 
   addString(source: InputSource, path: string, value: string): void {
     if (value === "" || this.values.has(value)) return;
@@ -38,6 +43,8 @@ export class InputCollector {
     }
 
     if (looksLikeJson(value)) this.addJsonText(source, path, value);
+
+    if (!this.insideBase64) this.addBase64Forms(source, path, value);
   }
 
   /**
@@ -54,23 +61,53 @@ export class InputCollector {
         continue;
       }
       if (value === null || typeof value !== "object" || this.seen.has(value)) continue;
-      if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) continue;
       this.seen.add(value);
+      this.addObject(source, next.path, value, pending);
+    }
+  }
 
-      // Keys are user input too: apps build column lists and update sets from them.
-      const keys = Object.keys(value);
-      if (!Array.isArray(value)) {
-        for (const key of keys) this.addString(source, joinPath(next.path, key), key);
-      }
+  /**
+   * Adds the keys of one object and queues its children. An app may attach its own objects to
+   * req.body: a revoked Proxy throws on `Array.isArray` and `Object.keys`, and a getter may throw.
+   * Such an object or property is skipped, and the walk goes on with the rest.
+   */
+  private addObject(
+    source: InputSource,
+    path: string,
+    value: object,
+    pending: PendingValue[],
+  ): void {
+    let keys: string[];
+    let isArray: boolean;
+    try {
+      if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return;
+      isArray = Array.isArray(value);
+      keys = Object.keys(value);
+    } catch {
+      return;
+    }
 
-      // Children are pushed in reverse so that they are visited in document order.
-      for (let index = keys.length - 1; index >= 0; index--) {
-        const key = keys[index] as string;
-        pending.push({
-          path: joinPath(next.path, key),
-          value: (value as Record<string, unknown>)[key],
-        });
-      }
+    // Keys are user input too: apps build column lists and update sets from them.
+    if (!isArray) {
+      for (const key of keys) this.addString(source, joinPath(path, key), key);
+    }
+
+    // Children are pushed in reverse so that they are visited in document order.
+    for (let index = keys.length - 1; index >= 0; index--) {
+      const key = keys[index] as string;
+      pending.push({ path: joinPath(path, key), value: readProperty(value, key) });
+    }
+  }
+
+  private addBase64Forms(source: InputSource, path: string, value: string): void {
+    const forms = base64DecodedForms(value);
+    if (forms.length === 0) return;
+
+    this.insideBase64 = true;
+    try {
+      for (const form of forms) this.addString(source, path, form);
+    } finally {
+      this.insideBase64 = false;
     }
   }
 
@@ -87,6 +124,15 @@ export class InputCollector {
   private push(source: InputSource, path: string, value: string): void {
     this.values.add(value);
     this.inputs.push({ source, path, value });
+  }
+}
+
+/** Reads one property; a getter that throws makes the value undefined, so the walk goes on. */
+function readProperty(value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
   }
 }
 

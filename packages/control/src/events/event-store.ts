@@ -68,7 +68,7 @@ function toStored(raw: unknown): StoredEvent | string {
 
 /**
  * Stores a batch of an agent's events. Events already stored (an agent retrying a batch whose
- * answer it missed) are skipped; malformed ones are counted and skipped, with the first reasons.
+ * response it missed) are skipped. Malformed ones are counted and skipped, with the first reasons.
  */
 export async function ingestEvents(
   db: Database,

@@ -3,9 +3,6 @@ import type { Finding, UserInput } from "../types";
 /** Prefix with which node-serialize marks a string value as function source; `unserialize` evaluates it. */
 export const functionMarker = "_$$ND_FUNC$$_";
 
-/** Maximum number of values walked in one deserialized object, to bound the time spent on huge documents. */
-const maxWalkedValues = 100_000;
-
 /**
  * Returns a finding when node-serialize's `unserialize(data)` would evaluate a function that a
  * user input supplied. `data` is the JSON text or the object passed to `unserialize`.
@@ -50,16 +47,18 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Returns the string values that start with the marker, walking objects and arrays as `unserialize` does. */
+/**
+ * Returns the string values that start with the marker, walking objects and arrays as `unserialize`
+ * does. Every value is walked, because `unserialize` also walks every value: padding a document
+ * with thousands of values must not hide a marked one. The walk is linear in the document's size.
+ */
 function functionValues(root: unknown): string[] {
   const found: string[] = [];
   const pending: unknown[] = [root];
   const seen = new Set<object>();
-  let walked = 0;
 
-  while (pending.length > 0 && walked < maxWalkedValues) {
+  while (pending.length > 0) {
     const value = pending.pop();
-    walked++;
     if (typeof value === "string") {
       if (value.startsWith(functionMarker)) found.push(value);
       continue;

@@ -17,9 +17,6 @@ export type XssFindingReason =
 /** `<b>` is the shortest input that adds a tag; shorter inputs cannot add markup on their own. */
 export const minInputLength = 3;
 
-/** Occurrences judged per input, so that an input repeated all over a page costs a bounded amount. */
-const maxOccurrencesPerInput = 64;
-
 /**
  * True when an input contains a character without which it cannot add markup: `<` (tags, comments,
  * end tags), `=` (attributes), `>` (comment end) or `&` (an entity-encoded scheme). An input whose
@@ -66,6 +63,12 @@ function firstFrom(items: readonly { readonly start: number }[], offset: number)
   return low;
 }
 
+/** One input being judged, and whether the page contains its escaped form (undefined until searched). */
+interface JudgedInput {
+  readonly value: string;
+  containsEscaped: boolean | undefined;
+}
+
 /**
  * True when an occurrence is exactly one attribute-free tag (`<p>`, `</script>`) and the page also
  * contains the input escaped: the app escaped the input, and the raw match is the page's own markup.
@@ -75,16 +78,17 @@ function isOwnMarkupMatch(
   start: number,
   end: number,
   html: string,
-  value: string,
+  judged: JudgedInput,
 ): boolean {
   if (tag.start !== start || tag.end !== end || tag.attributes.length > 0) return false;
-  return html.includes(escapeHtml(value));
+  judged.containsEscaped ??= html.includes(escapeHtml(judged.value));
+  return judged.containsEscaped;
 }
 
 function judgeTagStarts(
   structure: HtmlStructure,
   html: string,
-  value: string,
+  judged: JudgedInput,
   start: number,
   end: number,
 ): XssFindingReason | undefined {
@@ -92,7 +96,7 @@ function judgeTagStarts(
   for (let index = firstFrom(tags, start); index < tags.length; index++) {
     const tag = tags[index] as HtmlTag;
     if (tag.start >= end) break;
-    if (isOwnMarkupMatch(tag, start, end, html, value)) continue;
+    if (isOwnMarkupMatch(tag, start, end, html, judged)) continue;
 
     if (tag.kind === "start") return "tag-injection";
     if (tag.closesRawText && breaksOutOfRawText(structure, tag, start, end))
@@ -122,7 +126,26 @@ function hasAttributeName(name: string): boolean {
   return /^[a-z_:@([*]/.test(name);
 }
 
-/** Judges the attributes of one tag that the occurrence overlaps. */
+/**
+ * Index of the first attribute that an occurrence starting at `offset` can touch: the one that
+ * contains `offset`, else the first after it. Attributes are in document order and do not overlap.
+ */
+function firstAttributeAt(attributes: HtmlTag["attributes"], offset: number): number {
+  let low = 0;
+  let high = attributes.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((attributes[middle] as HtmlTag["attributes"][number]).nameStart < offset) low = middle + 1;
+    else high = middle;
+  }
+  return Math.max(0, low - 1);
+}
+
+/**
+ * Judges the attributes of one tag that the occurrence overlaps. Only attributes from the one that
+ * contains `start` up to the last that starts before `end` are read, so a tag with many attributes
+ * and many occurrences inside it costs time linear in its size.
+ */
 function judgeAttributes(
   tag: HtmlTag,
   html: string,
@@ -130,8 +153,11 @@ function judgeAttributes(
   end: number,
 ): XssFindingReason | undefined {
   let brokeOutOfQuote = false;
+  const { attributes } = tag;
 
-  for (const attribute of tag.attributes) {
+  for (let index = firstAttributeAt(attributes, start); index < attributes.length; index++) {
+    const attribute = attributes[index] as HtmlTag["attributes"][number];
+    if (attribute.nameStart >= end) break;
     if (attribute.quote !== "" && attribute.valueEnd >= start && attribute.valueEnd < end)
       brokeOutOfQuote = attribute.valueStart <= start;
 
@@ -212,27 +238,31 @@ function judgeComments(
 function judgeOccurrence(
   structure: HtmlStructure,
   html: string,
-  value: string,
+  judged: JudgedInput,
   start: number,
 ): XssFindingReason | undefined {
-  const end = start + value.length;
+  const end = start + judged.value.length;
   return (
-    judgeTagStarts(structure, html, value, start, end) ??
+    judgeTagStarts(structure, html, judged, start, end) ??
     judgeOverlappingTags(structure, html, start, end) ??
     judgeComments(structure, start, end)
   );
 }
 
+/**
+ * Judges every non-overlapping occurrence of an input, with no cap on their number: an attack
+ * repeated after many harmless reflections is still found. Each occurrence costs a binary search
+ * plus the tags and attributes inside it, so the total stays linear in the page length.
+ */
 function judgeInput(structure: HtmlStructure, html: string, input: UserInput): Finding | undefined {
-  const { value } = input;
-  let from = 0;
-  for (let count = 0; count < maxOccurrencesPerInput; count++) {
-    const start = html.indexOf(value, from);
-    if (start === -1) return undefined;
-
-    const reason = judgeOccurrence(structure, html, value, start);
+  const judged: JudgedInput = { value: input.value, containsEscaped: undefined };
+  for (
+    let start = html.indexOf(input.value);
+    start !== -1;
+    start = html.indexOf(input.value, start + input.value.length)
+  ) {
+    const reason = judgeOccurrence(structure, html, judged, start);
     if (reason !== undefined) return { input, offset: start, reason };
-    from = start + value.length;
   }
   return undefined;
 }

@@ -2,7 +2,7 @@ import type { Finding, UserInput } from "../types";
 import { findServerCodeInjection } from "./server-code";
 import {
   isOperatorKey,
-  maxVisitedValues,
+  maxComparisonSteps,
   primitiveIndexKey,
   type UserOperator,
   type UserOperators,
@@ -145,11 +145,15 @@ function serverCodeFinding(
   return undefined;
 }
 
+/**
+ * State of one operation's walk. Every object of the operation is visited, so an operator placed
+ * after thousands of padding objects is still judged: the walk is linear in the operation's size,
+ * and only the structural comparisons with copied user objects share `budget`.
+ */
 interface Walk {
   readonly userOperators: UserOperators;
   readonly inputs: readonly UserInput[];
   readonly budget: Budget;
-  visited: number;
 }
 
 /**
@@ -164,9 +168,6 @@ function walkDocument(root: unknown, walk: Walk, depthLimit: number): NosqlFindi
     const { value, depth } = next;
     if (!isContainer(value) || seen.has(value)) continue;
     seen.add(value);
-    walk.visited++;
-    // NOTE: an operation larger than this is judged only in part, so the app keeps running.
-    if (walk.visited > maxVisitedValues) return undefined;
 
     if (!Array.isArray(value) && walk.userOperators.list.length > 0) {
       const match = userOperatorAt(value, walk.userOperators, walk.budget);
@@ -210,7 +211,7 @@ export function detectNosqlInjection(
   userOperators: UserOperators,
   inputs: readonly UserInput[],
 ): NosqlFinding | undefined {
-  const walk: Walk = { userOperators, inputs, budget: { remaining: maxVisitedValues }, visited: 0 };
+  const walk: Walk = { userOperators, inputs, budget: { remaining: maxComparisonSteps } };
 
   for (const document of documents) {
     const isUpdatePipeline = document.role === "update" && Array.isArray(document.value);

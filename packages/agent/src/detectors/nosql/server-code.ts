@@ -1,12 +1,6 @@
+import { visitOccurrences } from "../sql/occurrences";
 import type { Finding, UserInput } from "../types";
 import { countTokensOverlapping, tokenizeJavaScript, type TokenBounds } from "./js-tokens";
-
-/**
- * Maximum occurrences of one input examined in one code string, which bounds the time spent on an
- * input that repeats throughout the code. The inserted occurrence is missed only when the app's own
- * code repeats the input this often before the insertion point.
- */
-const maxOccurrencesPerInput = 64;
 
 /**
  * Judges JavaScript that MongoDB runs on the server (`$where`, `$function`, `$accumulator`). A user
@@ -27,19 +21,19 @@ export function findServerCodeInjection(
     const value = input.value;
     if (value.length < 2) continue;
 
-    let checked = 0;
-    for (
-      let offset = code.indexOf(value);
-      offset !== -1 && checked < maxOccurrencesPerInput;
-      offset = code.indexOf(value, offset + 1)
-    ) {
-      checked++;
-      // Tokenize only once some input occurs, so code without user text costs one indexOf per input.
+    // Every occurrence is judged, overlapping ones included, so an insertion after many harmless
+    // copies is still found. The search is linear (Knuth-Morris-Pratt for long inputs) and each
+    // occurrence costs a binary search over the token bounds.
+    let finding: Finding | undefined;
+    visitOccurrences(code, value, 0, (offset) => {
+      // Tokenize only once some input occurs, so code without user text costs one search per input.
       bounds ??= tokenizeJavaScript(code);
-      if (countTokensOverlapping(bounds, offset, offset + value.length, 2) >= 2) {
-        return { input, offset, reason: "server-code-tokens" };
-      }
-    }
+      if (countTokensOverlapping(bounds, offset, offset + value.length, 2) < 2) return false;
+
+      finding = { input, offset, reason: "server-code-tokens" };
+      return true;
+    });
+    if (finding !== undefined) return finding;
   }
   return undefined;
 }

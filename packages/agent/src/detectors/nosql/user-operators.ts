@@ -1,3 +1,4 @@
+import { base64DecodedForms } from "../../context/encoded-text";
 import { maxPathLength } from "../../context/input-collector";
 import type { StructuredInput } from "../../context/request-inputs";
 import type { UserInput } from "../types";
@@ -11,10 +12,10 @@ export interface UserOperator {
 }
 
 /**
- * Maximum number of objects and arrays visited in one request's parsed parts. Body parsers limit
- * the body's size (100 kB by default in Express), so this bound is reached only by unusual apps.
+ * Maximum number of structural comparison steps per operation, between objects of the operation
+ * and user operator objects that the app may have copied (see `detectNosqlInjection`).
  */
-export const maxVisitedValues = 20_000;
+export const maxComparisonSteps = 20_000;
 
 /** Maximum length of the JSON text that an event reports for a user-supplied operator object. */
 const maxReportedLength = 512;
@@ -41,6 +42,25 @@ export function describeUserValue(value: unknown): string {
   return describeBoundedValue(value, maxReportedLength);
 }
 
+/**
+ * The input of a user operator object. Its text is built on first read, when an event reports it:
+ * a body may carry tens of thousands of operator objects, of which at most one is reported.
+ */
+class OperatorObjectInput implements UserInput {
+  private text: string | undefined;
+
+  constructor(
+    readonly source: UserInput["source"],
+    readonly path: string,
+    private readonly object: object,
+  ) {}
+
+  get value(): string {
+    this.text ??= describeUserValue(this.object);
+    return this.text;
+  }
+}
+
 /** Parses a string leaf that contains a JSON object with an operator key (`{"$gt":""}`), for apps that JSON.parse an input. */
 function parseOperatorJson(text: string): unknown {
   if (text.length < 4 || !text.includes('"$')) return undefined;
@@ -52,6 +72,23 @@ function parseOperatorJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Returns the JSON documents with operator keys that a string holds: as JSON text, or as base64,
+ * base64url or JWT payload text that decodes to JSON (an app that decodes a token and queries with
+ * its claims).
+ */
+function operatorJsonForms(text: string): unknown[] {
+  const direct = parseOperatorJson(text);
+  if (direct !== undefined) return [direct];
+
+  const forms: unknown[] = [];
+  for (const decoded of base64DecodedForms(text)) {
+    const parsed = parseOperatorJson(decoded);
+    if (parsed !== undefined) forms.push(parsed);
+  }
+  return forms;
 }
 
 /**
@@ -115,8 +152,10 @@ function indexOperators(list: UserOperator[]): UserOperators {
 
 /**
  * Finds every object in the request's parsed parts that carries an operator key, including those
- * inside string values that hold JSON. The walk uses its own stack, so nesting depth cannot
- * overflow the call stack, and stops after `maxVisitedValues` objects.
+ * inside string values that hold JSON, directly or base64-encoded. The walk uses its own stack, so
+ * nesting depth cannot overflow the call stack. It visits every object, because padding a body
+ * with thousands of empty objects (90 kB of `{},` fits Express's default 100 kB limit) must not
+ * hide an operator placed after them. The body parser's size limit bounds the work.
  */
 export function findUserOperators(parts: readonly StructuredInput[]): UserOperators {
   return indexOperators(collectUserOperators(parts));
@@ -132,16 +171,14 @@ function collectUserOperators(parts: readonly StructuredInput[]): UserOperator[]
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
       const { path, value } = next;
       if (typeof value === "string") {
-        const parsed = parseOperatorJson(value);
-        if (parsed !== undefined) pending.push({ path, value: parsed });
+        for (const parsed of operatorJsonForms(value)) pending.push({ path, value: parsed });
         continue;
       }
       if (typeof value !== "object" || value === null || seen.has(value)) continue;
-      if (seen.size >= maxVisitedValues) return found;
       seen.add(value);
 
       if (!Array.isArray(value) && hasOperatorKey(value)) {
-        const input: UserInput = { source: part.source, path, value: describeUserValue(value) };
+        const input = new OperatorObjectInput(part.source, path, value);
         found.push({ input, object: value as Record<string, unknown> });
       }
 

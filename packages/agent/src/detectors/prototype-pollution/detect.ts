@@ -2,9 +2,6 @@ import { maxPathLength } from "../../context/input-collector";
 import type { StructuredInput } from "../../context/request-inputs";
 import type { Finding, InputSource } from "../types";
 
-/** Maximum number of objects and arrays visited in one request's parsed parts. */
-const maxVisitedValues = 20_000;
-
 /**
  * Returns whether `key`, reached after `previousKey`, leads to a prototype: `__proto__` always,
  * `prototype` after `constructor` always, and `prototype` alone only when an object hangs below
@@ -40,7 +37,11 @@ interface PendingValue {
   readonly value: unknown;
 }
 
-/** Finds the first polluting key in a parsed value such as a JSON body, walking with its own stack. */
+/**
+ * Finds the first polluting key in a parsed value such as a JSON body, walking with its own stack.
+ * Every object is visited, so padding cannot hide a key placed after it; the body parser's size
+ * limit bounds the work.
+ */
 function findInValue(part: StructuredInput): Finding | undefined {
   const pending: PendingValue[] = [{ path: part.path, key: undefined, value: part.value }];
   const seen = new Set<object>();
@@ -48,7 +49,6 @@ function findInValue(part: StructuredInput): Finding | undefined {
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { value } = next;
     if (typeof value !== "object" || value === null || seen.has(value)) continue;
-    if (seen.size >= maxVisitedValues) return undefined;
     seen.add(value);
 
     for (const key of Object.keys(value)) {

@@ -11,18 +11,17 @@ const maxParsedInputLength = 2048;
  */
 function coversHost(target: RequestTarget, value: string): boolean {
   const hostLength = target.hostEnd - target.hostStart;
-  let covers = false;
-  let alsoAfterHost = false;
 
-  for (
-    let index = target.text.indexOf(value);
-    index !== -1;
-    index = target.text.indexOf(value, index + 1)
-  ) {
-    if (index <= target.hostStart && index + value.length >= target.hostEnd) covers = true;
-    else if (index >= target.hostEnd) alsoAfterHost = true;
-  }
-  return covers && !(alsoAfterHost && value.length === hostLength);
+  // Two searches rather than a walk over every occurrence: an input that repeats at every offset
+  // (a long run of one character) would otherwise cost its length for each of its occurrences.
+  // An occurrence covers the host when it starts in [hostEnd - value.length, hostStart].
+  const coverFrom = Math.max(0, target.hostEnd - value.length);
+  const cover = target.text.indexOf(value, coverFrom);
+  const covers = cover !== -1 && cover <= target.hostStart;
+  if (!covers) return false;
+
+  const alsoAfterHost = target.text.indexOf(value, target.hostEnd) !== -1;
+  return !(alsoAfterHost && value.length === hostLength);
 }
 
 function parseAsUrl(value: string): URL | undefined {
