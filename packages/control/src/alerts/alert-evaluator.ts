@@ -1,7 +1,7 @@
 import { offlineAfterMs } from "../fleet/agent-store";
 import { log } from "../log";
 import type { Database } from "../store/database";
-import { listAlertRules, markFired, type AlertRule } from "./alert-rules";
+import { claimFiring, listAlertRules, type AlertRule } from "./alert-rules";
 
 /** Time a webhook call may take, in milliseconds. */
 const webhookTimeoutMs = 5000;
@@ -33,7 +33,8 @@ export async function alertValue(db: Database, rule: AlertRule, now: number): Pr
 
 /**
  * Checks every enabled rule and calls the webhook of each one above its threshold. A rule fires at
- * most once per window because `last_fired_at` is checked first. Returns the rules that fired.
+ * most once per window, across replicas too, because claiming a firing updates `last_fired_at`
+ * only when no firing is recorded within the window. Returns the rules that fired.
  */
 export async function evaluateAlerts(
   db: Database,
@@ -48,7 +49,7 @@ export async function evaluateAlerts(
     const value = await alertValue(db, rule, now);
     if (value <= rule.threshold) continue;
 
-    await markFired(db, rule.id, now);
+    if (!(await claimFiring(db, rule, now))) continue;
     fired.push({ rule, value });
     await callWebhook(rule, value, now);
   }

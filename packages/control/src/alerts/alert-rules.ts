@@ -112,6 +112,14 @@ export async function deleteAlertRule(db: Database, id: string, actor: string): 
   await audit(db, { actor, action: "alert.delete", target: id, reason: "deleted" });
 }
 
-export async function markFired(db: Database, id: string, at: number): Promise<void> {
-  await db.run("UPDATE alert_rules SET last_fired_at = ? WHERE id = ?", [at, id]);
+/**
+ * Records that the rule fires now, unless another replica recorded a firing within the window
+ * meanwhile. Returns true when this caller claimed the firing and must call the webhook.
+ */
+export async function claimFiring(db: Database, rule: AlertRule, at: number): Promise<boolean> {
+  const changed = await db.run(
+    "UPDATE alert_rules SET last_fired_at = ? WHERE id = ? AND (last_fired_at IS NULL OR last_fired_at <= ?)",
+    [at, rule.id, at - rule.window_seconds * 1000],
+  );
+  return changed === 1;
 }
