@@ -1,0 +1,107 @@
+import { isUtf8 } from "node:buffer";
+
+/**
+ * Maximum length, in characters, of a value that is decoded as base64. Longer values are judged
+ * only as sent: an app that base64-decodes a value of more than 1 MiB before building an operation
+ * hides it from the detectors.
+ */
+export const maxBase64Length = 1 << 20;
+
+/**
+ * Shortest base64 data decoded, in characters without padding: 3 characters give 2 bytes, as short
+ * as the shortest attacks (`;id` is 3 bytes, `'/` 2). Shorter values decode to at most one byte.
+ */
+const minBase64Length = 3;
+
+/** Authorization schemes whose credentials are base64 or a JWT (RFC 7617 Basic, RFC 6750 Bearer). */
+const authorizationSchemes = new Set(["basic", "bearer", "jwt", "token"]);
+
+/**
+ * True for characters of the standard and URL-safe base64 alphabets. `Buffer.from(text, "base64")`
+ * accepts both, so apps decode either with the same call.
+ */
+function isBase64Unit(code: number): boolean {
+  return (
+    (code >= 0x41 && code <= 0x5a) || // A-Z
+    (code >= 0x61 && code <= 0x7a) || // a-z
+    (code >= 0x30 && code <= 0x39) || // 0-9
+    code === 0x2b || // +
+    code === 0x2f || // /
+    code === 0x2d || // -
+    code === 0x5f // _
+  );
+}
+
+/** True when `text[start, end)` is base64 with at most two `=` of padding at its end. */
+function isBase64Span(text: string, start: number, end: number): boolean {
+  let dataEnd = end;
+  while (dataEnd > start && end - dataEnd < 2 && text.charCodeAt(dataEnd - 1) === 0x3d) dataEnd--;
+
+  const length = dataEnd - start;
+  // One leftover character carries fewer than 8 bits, so no encoder produces it.
+  if (length < minBase64Length || length % 4 === 1) return false;
+
+  for (let index = start; index < dataEnd; index++) {
+    if (!isBase64Unit(text.charCodeAt(index))) return false;
+  }
+  return true;
+}
+
+/**
+ * True when decoded bytes read as text: valid UTF-8 without control characters other than tab,
+ * line breaks, vertical tab and form feed. Random bytes (hashes, session ids, images) almost never
+ * pass, so ordinary tokens do not add inputs.
+ */
+function isText(bytes: Buffer): boolean {
+  if (bytes.length === 0 || !isUtf8(bytes)) return false;
+  for (const byte of bytes) {
+    if (byte < 0x20 && (byte < 0x09 || byte > 0x0d)) return false;
+    if (byte === 0x7f) return false;
+  }
+  return true;
+}
+
+function decodeSpan(text: string, start: number, end: number): string | undefined {
+  if (!isBase64Span(text, start, end)) return undefined;
+
+  const bytes = Buffer.from(text.slice(start, end), "base64");
+  return isText(bytes) ? bytes.toString("utf8") : undefined;
+}
+
+/**
+ * Returns the texts that an app may decode from `value` before building an operation. These are
+ * the value as base64 or base64url, the token after an authorization scheme (`Bearer x`,
+ * `Basic x`) as base64, and the header and payload of a JSON Web Token (`a.b.c`). Only decodings
+ * that read as text count. Returns an empty list for values longer than `maxBase64Length`.
+ */
+export function base64DecodedForms(value: string): string[] {
+  if (value.length < minBase64Length || value.length > maxBase64Length) return [];
+
+  // `Bearer <token>` and `Basic <credentials>`: the token is what the app decodes. Other values
+  // with a space are text, never base64.
+  let start = 0;
+  const space = value.indexOf(" ");
+  if (space !== -1) {
+    if (!authorizationSchemes.has(value.slice(0, space).toLowerCase())) return [];
+    start = space + 1;
+    while (value.charCodeAt(start) === 0x20) start++;
+  }
+
+  const forms: string[] = [];
+  const whole = decodeSpan(value, start, value.length);
+  if (whole !== undefined) forms.push(whole);
+
+  // A JWT is three base64url parts joined by dots; the signature is binary, so only the first two
+  // are decoded. A JWE has five parts, of which only the header is plain text.
+  const firstDot = value.indexOf(".", start);
+  if (firstDot !== -1) {
+    const secondDot = value.indexOf(".", firstDot + 1);
+    if (secondDot !== -1) {
+      const header = decodeSpan(value, start, firstDot);
+      const payload = decodeSpan(value, firstDot + 1, secondDot);
+      if (header !== undefined) forms.push(header);
+      if (payload !== undefined) forms.push(payload);
+    }
+  }
+  return forms;
+}
