@@ -68,6 +68,11 @@ async function main() {
   }
 
   const events = await readEvents(results);
+  if (process.env.RAMPART_CONTROL_URL) {
+    // The agent sends its events to the control plane in batches, one per second at most.
+    console.log("Waiting 3 s for the agent to send its events to the control plane");
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
   await app.stop();
 
   const { rows, failures } = tally(results, events);

@@ -3,24 +3,30 @@ import { parseArgs } from "node:util";
 import { ensureFirstAdmin } from "./auth/sessions";
 import { defaultRetentionDays } from "./events/retention";
 import { log } from "./log";
-import { startServer } from "./server";
+import { startServer, type ControlPlane } from "./server";
+import { isPostgresUrl, type Database } from "./store/database";
 import { openDatabase } from "./store/open";
 
 /** Default port of the control plane: unassigned by IANA and unlikely to clash with an app. */
 export const defaultPort = 7400;
 export const defaultDatabase = ".rampart/control.db";
 
-const usage = `Usage: rampart control [--port N] [--host ADDRESS] [--database PATH|URL]
+const usage = `Usage: rampart control [--port N] [--host ADDRESS] [--database PATH|URL] [--retention-days N]
 
-  --port      port to listen on (default ${defaultPort})
-  --host      address to listen on (default 127.0.0.1; use 0.0.0.0 behind a TLS proxy)
-  --database  SQLite file (default ${defaultDatabase}) or postgres://user@host/db URL
+  --port            port to listen on (default ${defaultPort}; 0 picks a free port)
+  --host            address to listen on (default 127.0.0.1; use 0.0.0.0 behind a TLS proxy)
+  --database        SQLite file (default ${defaultDatabase}) or postgres://user@host/db URL
   --retention-days  days to keep events (default ${defaultRetentionDays})
 
 Environment:
   RAMPART_CONTROL_ADMIN           first admin's username (default admin)
   RAMPART_CONTROL_ADMIN_PASSWORD  first admin's password; without it one is generated and printed once
 `;
+
+/** Hides the user and password of a database URL in messages. */
+function maskCredentials(database: string): string {
+  return database.replace(/\/\/[^@/]*@/, "//***@");
+}
 
 /** Runs the control plane until SIGINT or SIGTERM. Resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -60,14 +66,47 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
-  const db = await openDatabase(database);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(database) && !isPostgresUrl(database)) {
+    process.stderr.write(
+      `--database: unsupported URL "${maskCredentials(database)}"; expected a postgres:// URL or a SQLite file path\n`,
+    );
+    return 2;
+  }
+
+  let db: Database;
+  try {
+    db = await openDatabase(database);
+  } catch (error) {
+    process.stderr.write(
+      `failed to open the database ${maskCredentials(database)}: ${(error as Error).message}. ` +
+        "Check that the file path is writable, or that the PostgreSQL server runs and the database exists.\n",
+    );
+    return 1;
+  }
+
   const username = process.env.RAMPART_CONTROL_ADMIN ?? "admin";
   const admin = await ensureFirstAdmin(
     db,
     username,
     process.env.RAMPART_CONTROL_ADMIN_PASSWORD || undefined,
   );
-  const plane = await startServer(db, { port, host, retentionDays });
+  if (!admin.created && process.env.RAMPART_CONTROL_ADMIN_PASSWORD) {
+    log.warn(
+      {},
+      "RAMPART_CONTROL_ADMIN_PASSWORD ignored: it only sets the first admin's password on a new database",
+    );
+  }
+
+  let plane: ControlPlane;
+  try {
+    plane = await startServer(db, { port, host, retentionDays });
+  } catch (error) {
+    await db.close();
+    process.stderr.write(
+      `failed to listen on ${host}:${port}: ${(error as Error).message}. Choose another --port or --host.\n`,
+    );
+    return 1;
+  }
 
   process.stdout.write(`Rampart control plane listening on ${plane.url}\n`);
   if (admin.password !== undefined) {
@@ -79,10 +118,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       `First sign-in: user "${username}" with the password from RAMPART_CONTROL_ADMIN_PASSWORD\n`,
     );
   }
-  log.info(
-    { url: plane.url, database: database.replace(/\/\/[^@/]*@/, "//***@") },
-    "control plane started",
-  );
+  log.info({ url: plane.url, database: maskCredentials(database) }, "control plane started");
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -24,7 +24,7 @@ export interface RolloutThresholds {
 export const defaultThresholds: RolloutThresholds = {
   maxBlockRate: 0.05,
   maxAgentErrorsPerThousand: 1,
-  maxOverheadMs: 2,
+  maxOverheadMs: 5,
   autoPromoteAfterSeconds: 0,
   minRequests: 100,
 };

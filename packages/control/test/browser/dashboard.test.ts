@@ -275,6 +275,9 @@ describe("dashboard in Chromium", () => {
       `/api/events/${attackEvent.event_id}`,
     );
     assert.equal(stored.body.false_positive, true);
+    // The page shows the marking at once, without a reload.
+    assert.match(await textOf("dl.fields"), /yes, marked by admin/);
+    assert.equal(await page.getByRole("button", { name: "Mark as false positive" }).count(), 0);
     await screenshot("false-positive");
   });
 

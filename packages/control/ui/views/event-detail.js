@@ -42,7 +42,13 @@ function proposedRule(result) {
   );
 }
 
-export async function showEvent(container, id) {
+/** Shows one event (the router passes the id and the route's query parameters). */
+export function showEvent(container, id) {
+  return renderEvent(container, id, undefined);
+}
+
+/** Renders one event; `marked` is the response of a false-positive marking just made, shown with it. */
+async function renderEvent(container, id, marked) {
   const event = await get(`/api/events/${segment(id)}`);
   const payload = typeof event.payload === "object" && event.payload !== null ? event.payload : {};
   const request =
@@ -56,12 +62,17 @@ export async function showEvent(container, id) {
     if (reason === undefined) return;
     try {
       const result = await post(`/api/events/${segment(event.id)}/false-positive`, { reason });
-      message(region, "ok", "Marked as a false positive.");
-      replace(proposal, proposedRule(result));
+      // Loaded again so that the event's fields show the marking.
+      await renderEvent(container, event.id, result);
     } catch (error) {
       message(region, "error", `Marking failed: ${error.message}`);
     }
   });
+
+  if (marked !== undefined) {
+    message(region, "ok", "Marked as a false positive.");
+    replace(proposal, proposedRule(marked));
+  }
 
   replace(
     container,
