@@ -48,7 +48,8 @@ const pollutingWords = /proto|constructor/i;
 
 /**
  * Returns whether a request that no sink inspected could carry a polluting key: its URL names one
- * (percent-encoded letters included), or a framework attached a parsed body or params object. A
+ * (percent-encoded letters included), a framework attached a parsed body or params object, or the
+ * agent captured body bytes that the app read from the stream itself. A
  * plain GET of a JSON API then costs one regular expression test instead of an input extraction.
  */
 function mayNeedFullCheck(context: RequestContext): boolean {
@@ -57,7 +58,7 @@ function mayNeedFullCheck(context: RequestContext): boolean {
   if (url.includes("%") && pollutingWords.test(safeDecode(url))) return true;
 
   const parsed = (context.frameworkRequest ?? context.req) as { body?: unknown; params?: unknown };
-  return hasOwnKeys(parsed.body) || hasOwnKeys(parsed.params);
+  return hasOwnKeys(parsed.body) || hasOwnKeys(parsed.params) || context.capturedBody !== undefined;
 }
 
 /** True for an object with at least one own key; Express sets `{}` bodies and params on every request. */

@@ -123,6 +123,20 @@ describe("prototype pollution, node:http ESM", () => {
     assert.equal(event.input.path, "query.__proto__");
     assert.equal(event.request.path, "/items");
   });
+
+  test("__proto__ in a body the app read reported", async () => {
+    const eventsBefore = current.app.events().length;
+    const response = await fetch(`${current.app.url}/merge`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"name":"x","__proto__":{"isAdmin":true}}',
+    });
+    assert.equal(response.status, 200);
+
+    const event = lastEvent(await current.app.waitForEvents(eventsBefore + 1));
+    assert.equal(event.attack_type, "prototype_pollution");
+    assert.equal(event.input.path, "body.__proto__");
+  });
 });
 
 const pollutingLogin = '{"user":"a","password":"b","__proto__":{"isAdmin":true}}';
