@@ -19,9 +19,14 @@ interface CliResult {
   stderr: string;
 }
 
+// An empty working directory: the report looks for snapshots in `.rampart/snapshots` below it by
+// default, and other tests or the demo may have created that folder in the package.
+const cliWorkDir = mkdtempSync(path.join(tmpdir(), "rampart-report-cwd-"));
+after(() => rmSync(cliWorkDir, { recursive: true, force: true }));
+
 function runCli(args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, ...args], (error, stdout, stderr) => {
+    execFile(process.execPath, [cliPath, ...args], { cwd: cliWorkDir }, (error, stdout, stderr) => {
       let code = 0;
       if (error !== null) code = typeof error.code === "number" ? error.code : 1;
       resolve({ code, stdout, stderr });
