@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 
 import { ensureFirstAdmin } from "./auth/sessions";
+import { runClientCommand } from "./cli-client";
 import { defaultRetentionDays } from "./events/retention";
 import { log } from "./log";
 import { startServer, type ControlPlane } from "./server";
@@ -18,6 +19,8 @@ const usage = `Usage: rampart control [--port N] [--host ADDRESS] [--database PA
   --database        SQLite file (default ${defaultDatabase}) or postgres://user@host/db URL
   --retention-days  days to keep events (default ${defaultRetentionDays})
 
+To push a policy to a running control plane: rampart control policy push|list (--help there).
+
 Environment:
   RAMPART_CONTROL_ADMIN           first admin's username (default admin)
   RAMPART_CONTROL_ADMIN_PASSWORD  first admin's password; without it one is generated and printed once
@@ -30,6 +33,8 @@ function maskCredentials(database: string): string {
 
 /** Runs the control plane until SIGINT or SIGTERM. Resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === "policy") return runClientCommand(argv, process);
+
   let values;
   try {
     ({ values } = parseArgs({
