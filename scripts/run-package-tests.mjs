@@ -25,10 +25,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-// Two files at a time on a 2-core machine: integration tests mostly wait on servers.
+// Two files at a time on a 2-core machine: integration tests mostly wait on servers. A file whose
+// tests all finished exits even when a failed test left a server or timer open
+// (--test-force-exit), so one failure cannot hang the whole run.
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", ...files],
+  ["--import", "tsx", "--test", "--test-force-exit", "--test-concurrency=2", ...files],
   { cwd: packageDir, stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

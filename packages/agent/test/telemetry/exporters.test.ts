@@ -102,11 +102,15 @@ test("webhook retries 5xx with backoff", async () => {
   });
   webhook.enqueue(sampleEvent("retried"));
 
-  assert.ok(await waitUntil(() => receiver.bodies.length === 1));
-  assert.deepEqual(delays, [1, 2], "two failures, two growing delays");
-  assert.equal(webhook.delivered, 1);
-  webhook.close();
-  await receiver.stop();
+  try {
+    assert.ok(await waitUntil(() => receiver.bodies.length === 1));
+    // The receiver records the body before the exporter reads the response.
+    assert.ok(await waitUntil(() => webhook.delivered === 1), "delivery counted");
+    assert.deepEqual(delays, [1, 2], "two failures, two growing delays");
+  } finally {
+    webhook.close();
+    await receiver.stop();
+  }
 });
 
 test("webhook 4xx rejected without retry", async () => {
