@@ -9,6 +9,15 @@ const expectations = ["blocked", "monitored"];
 const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 /** Reads and validates the request list; throws with the offending entry on a malformed one. */
+/**
+ * True when the request applies to the running Node.js: a request with `beforeNode` only to
+ * majors below it, for attacks that newer Node.js versions reject on their own.
+ */
+export function appliesToThisNode(request) {
+  const major = Number(process.versions.node.split(".")[0]);
+  return request.beforeNode === undefined || major < request.beforeNode;
+}
+
 export async function loadRequests(file) {
   const { requests } = JSON.parse(await readFile(file, "utf8"));
   if (!Array.isArray(requests) || requests.length === 0) {
@@ -34,6 +43,8 @@ function findProblem(request, ids) {
   if (request.expect !== undefined && request.kind !== "attack") return "only attacks have expect";
   if (request.status !== undefined && request.kind !== "benign")
     return "only benign requests have status";
+  if (request.beforeNode !== undefined && !Number.isInteger(request.beforeNode))
+    return "beforeNode must be a Node.js major version";
   if (!["GET", "POST"].includes(request.method)) return "method must be GET or POST";
   if (typeof request.path !== "string" || !request.path.startsWith("/"))
     return "path must start with /";

@@ -250,7 +250,11 @@ describe("open redirect monitor by default", () => {
     });
   }
 
-  test("early hint injection logged", async () => {
+  // Node.js 24 rejects CR and LF in every early hint itself, so there is nothing left to judge.
+  const nodeMajor = Number(process.versions.node.split(".")[0]);
+  const earlyHintsSkip = nodeMajor >= 24 ? "Node.js 24 rejects CR/LF in early hints itself" : false;
+
+  test("early hint injection logged", { skip: earlyHintsSkip }, async () => {
     const app = await startApp({
       script: "redirect-app.cjs",
       loader: "require",
