@@ -26,7 +26,7 @@ const usage = `Usage: node micro/detectors.mjs [options]
 
 /**
  * Runs the selected cases and returns their figures, plus the reference workload's time, which
- * tells how fast the machine was during the run.
+ * shows how fast the machine was during the run.
  */
 export function runDetectorBenchmarks({ batches, batchMs, only, log = console.log }) {
   const cases = detectorCases().filter((item) => only === undefined || item.name.includes(only));

@@ -49,7 +49,7 @@ const referenceWords = ["adipiscing", "elitx", "consectetur", "dolorem", "amet,"
 
 /**
  * A fixed workload of string searches and JSON work that uses no agent code. Its time in the same
- * run tells how fast the machine is at that moment, so that a slower or busier machine does not
+ * run shows how fast the machine is at that moment, so that a slower or busier machine does not
  * look like a slower detector.
  */
 export function referenceWorkload() {

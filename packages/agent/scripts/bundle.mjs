@@ -16,7 +16,7 @@ const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".
 const distDir = path.join(packageDir, "dist");
 const bundleName = "rampart.js";
 
-/** First line of a stub. It also marks a dist/ that holds no tsc output left to bundle. */
+/** First line of a stub. It also marks a dist/ that contains no tsc output left to bundle. */
 const stubMarker = "// Stub of a module compiled into dist/rampart.js.";
 
 /**

@@ -34,7 +34,7 @@ const forwardedSignals: readonly NodeJS.Signals[] = [
 ];
 
 /**
- * The ES module register of this package. Preloaded with `--import`, it runs before the app's
+ * Path of this package's ES module register. Preloaded with `--import`, it runs before the app's
  * entry in both module formats, starts the agent (which hooks `require`) and registers the hooks
  * for `import`, so one flag protects CommonJS and ES module apps alike.
  */
@@ -98,7 +98,7 @@ function runChild(command: string[], io: CliIo): Promise<number> {
         resolve(code ?? exitCodes.failed);
         return;
       }
-      // Dying of the same signal tells the parent (a shell, a supervisor) how the app ended.
+      // Dying of the same signal shows the parent (a shell, a supervisor) how the app ended.
       process.kill(process.pid, signal);
       resolve(signalStatus(signal));
     });

@@ -15,10 +15,10 @@ interface PendingValue {
 
 /**
  * Gathers the string inputs of one request. Besides each raw value it adds the forms an app may
- * derive from it before building an operation: the URL-decoded value, the leaves of a value that
- * parses as a JSON object or array, and the text that a base64 value, an authorization token or a
- * JSON Web Token decodes to (see `base64DecodedForms`). Decoded base64 is not decoded as base64
- * again, so one value yields a bounded number of forms.
+ * derive from it before building an operation. These are the URL-decoded value, the leaves of a
+ * value that parses as a JSON object or array, and the text that a base64 value, an authorization
+ * token or a JSON Web Token decodes to (see `base64DecodedForms`). Decoded base64 is not decoded
+ * as base64 again, so one value yields a bounded number of forms.
  *
  * Nothing is dropped for size: padding a request with thousands of values must not push an attack
  * out of view. Repeated values are kept once, with the first path they appeared at, so a body

@@ -26,7 +26,7 @@ export interface DetectorCall {
  * Calls a detector under its time budget and breaker. Detectors are synchronous, so the budget
  * cannot interrupt one: the call runs to its end, its duration is compared with the budget
  * afterwards. Under fail mode closed an overrun counts as a failure towards the breaker, which
- * stops a slow detector by not calling it during the cool-down; under open it is only reported.
+ * stops a slow detector by not calling it during the cool-down. Under open it is only reported.
  */
 export function runDetector(
   call: DetectorCall,

@@ -21,7 +21,7 @@ type WriteHead = (
 type Write = (this: ResponseMessage, body: string) => unknown;
 type End = (this: ResponseMessage) => unknown;
 
-/** The block response's status and body, from the policy's `blockResponse` or the built-in page. */
+/** Status and body of the block response, from the policy's `blockResponse` or the built-in page. */
 export function blockResponseOf(context: RequestContext): { status: number; page: BlockPage } {
   const settings = agentState()?.policy?.blockResponse;
   const eventId = context.blockedEventId ?? "unknown";
@@ -77,7 +77,7 @@ export function armBlockResponse(context: RequestContext, eventId: string): void
     return;
   }
 
-  // A raw HTTP/2 stream is answered through its own `respond`, which the app calls directly.
+  // A raw HTTP/2 stream responds through its own `respond`, which the app calls directly.
   if (res instanceof StreamResponse) {
     armStreamBlock(context, res.stream);
     return;
@@ -126,7 +126,7 @@ function unhandledRejectionsMode(): string {
 function answerUnhandled(context: RequestContext): void {
   log.warn(
     { event_id: context.blockedEventId, path: (context.req.url ?? "").split("?", 1)[0] },
-    "the app left a blocked operation's error unhandled; the agent answered 403 itself",
+    "the app left a blocked operation's error unhandled; the agent sent 403 itself",
   );
   context.res.end();
 }

@@ -15,7 +15,7 @@ function callbackOf(args: readonly unknown[]): (() => void) | undefined {
 
 /**
  * Makes the next response on a raw HTTP/2 stream the block response: the first time the app
- * responds or writes, the stream answers with the block status and page instead, and the app's
+ * responds or writes, the stream sends the block status and page instead, and the app's
  * later writes are dropped (their callbacks still run). Instance properties shadow the stream's
  * methods for this stream only.
  */
@@ -48,7 +48,9 @@ export function armStreamBlock(context: RequestContext, stream: ServerHttp2Strea
         sendOnce();
         const callback = callbackOf(args);
         if (callback !== undefined) process.nextTick(callback);
-        return name === "write" ? true : name === "end" ? stream : undefined;
+        if (name === "write") return true;
+        if (name === "end") return stream;
+        return undefined;
       },
     });
   }

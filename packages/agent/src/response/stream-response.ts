@@ -5,7 +5,7 @@ import type { ResponseMessage } from "../context/request-context";
 /**
  * The response side of a raw HTTP/2 stream (the server's `stream` event), shaped like a
  * ServerResponse for the agent's response code. Headers go out in one `respond` call, so the
- * adapter holds none of its own: `writeHead` responds at once.
+ * adapter keeps none of its own: `writeHead` responds at once.
  */
 export class StreamResponse implements ResponseMessage {
   private assignedStatus = 200;
@@ -35,7 +35,7 @@ export class StreamResponse implements ResponseMessage {
     return this;
   }
 
-  /** The stream emits its own `finish` and `close`; nothing listens on the adapter itself. */
+  /** Emits nothing: the stream emits its own `finish` and `close`, and nothing listens on the adapter. */
   emit(): boolean {
     return false;
   }

@@ -29,12 +29,12 @@ export interface HttpEvent {
   readonly cookies: ReadonlyArray<readonly [string, string]>;
   /** API Gateway path parameters (`{id}` of the resource `/items/{id}`). */
   readonly pathParameters: Readonly<Record<string, string>>;
-  /** The body as text, base64-decoded when the event says it is encoded. */
+  /** The body as text, base64-decoded when the event marks it as encoded. */
   readonly body: string | undefined;
   readonly sourceIp: string | undefined;
   /** Resource or route template (`/items/{id}`), when API Gateway matched one. */
   readonly route: string | undefined;
-  /** True when the event uses multi-value fields; an ALB target then answers with `multiValueHeaders`. */
+  /** True when the event uses multi-value fields; an ALB target then responds with `multiValueHeaders`. */
   readonly multiValue: boolean;
 }
 

@@ -12,7 +12,7 @@ import { runHandler, type LambdaHandler } from "./run-handler";
 /** Options of `wrap`. */
 export interface WrapOptions {
   /**
-   * Longest wait for security events to be written after the handler settled, in milliseconds.
+   * Maximum wait for security events to be written after the handler settled, in milliseconds.
    * Default 500. The wait also ends 100 ms before the invocation's own time limit.
    */
   readonly flushTimeoutMs?: number;
@@ -52,7 +52,9 @@ function finishResponse(context: RequestContext, outcome: Outcome): void {
   failOpen("lambda.finish", undefined, () => {
     const result = outcome.ok ? (outcome.value as { statusCode?: unknown } | undefined) : undefined;
     const status = result?.statusCode;
-    context.res.statusCode = typeof status === "number" ? status : outcome.ok ? 200 : 500;
+    let statusCode = outcome.ok ? 200 : 500;
+    if (typeof status === "number") statusCode = status;
+    context.res.statusCode = statusCode;
     context.res.emit("finish");
     context.res.emit("close");
   });

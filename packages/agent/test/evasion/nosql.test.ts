@@ -1,6 +1,6 @@
 // NoSQL operator injection tricks against a route that runs findOne({ user: value }) with the
 // value in its parsed shape. The database is a MongoRecorder, which records commands and never
-// answers queries: a blocked call sends nothing, a benign one is reported as sent.
+// responds to queries: a blocked call sends nothing, a benign one is reported as sent.
 // Operator objects are read from the query, body and params only, so a JWT in the Authorization
 // header that carries an object claim is not judged for operators (see docs/limitations.md).
 import { after, before, describe } from "node:test";

@@ -24,7 +24,7 @@ const json = (body: unknown): RequestInit => ({
   body: JSON.stringify(body),
 });
 
-/** The requests of the suite for one value: an attack when `value` is one, benign otherwise. */
+/** Builds the suite's requests for one value: attacks when `value` is one, benign requests otherwise. */
 export function frameworkCases(value: string, numeric: string): FrameworkCase[] {
   const encoded = encodeURIComponent(value);
   return [
@@ -108,7 +108,7 @@ export function frameworkSuite(name: string, options: FrameworkSuiteOptions): vo
 
     for (const attackCase of frameworkCases(attack, numericAttack)) {
       const skipReason = options.skip?.[attackCase.name];
-      test(`${attackCase.name}: attack answered 403`, { skip: skipReason }, async () => {
+      test(`${attackCase.name}: attack gets 403`, { skip: skipReason }, async () => {
         const response = await send(`${app.url}${attackCase.path}`, attackCase.init);
         const text = await response.text();
         assert.equal(response.status, 403, `body: ${text}\nstderr:\n${app.stderr()}`);
@@ -130,7 +130,7 @@ export function frameworkSuite(name: string, options: FrameworkSuiteOptions): vo
 
     for (const benignCase of frameworkCases("lamp", "1")) {
       const skipReason = options.skip?.[benignCase.name];
-      test(`${benignCase.name}: benign request answered 200`, { skip: skipReason }, async () => {
+      test(`${benignCase.name}: benign request gets 200`, { skip: skipReason }, async () => {
         const response = await send(`${app.url}${benignCase.path}`, benignCase.init);
         const text = await response.text();
         assert.equal(response.status, 200, `body: ${text}\nstderr:\n${app.stderr()}`);

@@ -153,7 +153,7 @@ linearFor("YAML tag detector", ["!!js/function ", "!", "a: b\n"], (text, inputs)
 });
 
 describe("structured detectors", () => {
-  /** An object with `count` keys, every hundredth of them an operator object. */
+  /** Builds an object with `count` keys, every hundredth of them an operator object. */
   function wideObject(count: number): Record<string, unknown> {
     const object: Record<string, unknown> = {};
     for (let index = 0; index < count; index++) {

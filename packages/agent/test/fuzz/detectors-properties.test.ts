@@ -96,7 +96,8 @@ describe("shell", () => {
         let previousStart = -1;
         for (const token of tokens) {
           assert.ok(token.start >= previousStart, "tokens in order");
-          assert.ok(token.start <= token.end && token.end <= command.length, "token in range");
+          assert.ok(token.start <= token.end, "token start before its end");
+          assert.ok(token.end <= command.length, "token end within the command");
           previousStart = token.start;
         }
       }),

@@ -8,9 +8,9 @@ export interface DiffLine {
 const maxDiffLines = 1500;
 
 /**
- * Line diff of two policy texts by longest common subsequence. Policies are small (at most
- * 256 KiB); beyond `maxDiffLines` lines per side the diff shows the whole old text removed and the
- * new one added rather than spending quadratic memory.
+ * Diffs two policy texts line by line, by longest common subsequence. Policies are small (at most
+ * 256 KiB). Beyond `maxDiffLines` lines per side the diff shows the whole old text removed and the
+ * new one added, because the table would take quadratic memory.
  */
 export function diffLines(before: string, after: string): DiffLine[] {
   const a = before.split("\n");
