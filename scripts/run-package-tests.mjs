@@ -27,10 +27,19 @@ if (files.length === 0) {
 
 // Two files at a time on a 2-core machine: integration tests mostly wait on servers. A file whose
 // tests all finished exits even when a failed test left a server or timer open
-// (--test-force-exit), so one failure cannot hang the whole run.
+// (--test-force-exit), so one failure cannot hang the whole run. The spec reporter ends with a
+// list of the failed tests, so the last lines of a CI log name them.
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-force-exit", "--test-concurrency=2", ...files],
+  [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-force-exit",
+    "--test-concurrency=2",
+    "--test-reporter=spec",
+    ...files,
+  ],
   { cwd: packageDir, stdio: "inherit" },
 );
 process.exit(result.status ?? 1);
