@@ -9,11 +9,9 @@ import { hookModules } from "./instrument/module-hooks";
 import { log, setLogLevel } from "./log";
 import { loadStartupPolicy, startPolicyWatcher } from "./policy/runtime";
 import { handleUnhandledBlocks } from "./response/block-response";
-import { installRuntimeHooks } from "./instrument/runtime-hooks";
+import { deferredBuiltins, installRuntimeHooks } from "./instrument/runtime-hooks";
 import { instrumentations, runtimeInstrumentations } from "./sinks";
 import { instrumentFastify } from "./sources/fastify";
-import { instrumentHttpServers } from "./sources/http";
-import { instrumentHttp2Servers } from "./sources/http2";
 import { startTelemetry } from "./telemetry/start";
 import { agentVersion } from "./version";
 
@@ -52,11 +50,9 @@ export function startAgent(): AgentConfig {
       : controlModule().createControlConnection(control.settings);
 
   const telemetry = startTelemetry(config, connection === undefined ? [] : [connection.exporter]);
-  instrumentHttpServers();
-  instrumentHttp2Servers();
   instrumentFastify();
-  hookModules(instrumentations);
   installRuntimeHooks(runtimeInstrumentations);
+  hookModules(instrumentations, deferredBuiltins());
   detectBundledPackages();
   handleUnhandledBlocks();
   startSnapshots();

@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { IncomingHttpHeaders } from "node:http";
 
 import type { InputSource, UserInput } from "../detectors/types";
 import { agentState } from "../guard/agent-state";
+import { installLoadedRuntimeHooks } from "../instrument/runtime-hooks";
 import { resolveClientIp } from "../policy/client-ip";
 import type { RequestFacts } from "../policy/compiled";
 import type { RequestDraws } from "../policy/decision";
@@ -18,6 +18,7 @@ import {
   type ParsedParts,
   type StructuredInput,
 } from "./request-inputs";
+import { nodeCrypto } from "../builtins";
 
 /** The request object of a framework that keeps parsed parts off the IncomingMessage (Fastify). */
 export interface FrameworkRequest {
@@ -157,6 +158,9 @@ export class RequestContext implements RequestFacts, RequestDraws {
     this.res = res;
     this.startedAt = performance.now();
     (req as RequestWithContext)[contextKey] = this;
+
+    // Before the app's handler runs, so that a built-in it imported unseen is patched by now.
+    installLoadedRuntimeHooks();
   }
 
   /**
@@ -281,7 +285,10 @@ export class RequestContext implements RequestFacts, RequestDraws {
   requestId(): string {
     if (this.id === undefined) {
       const header = this.req.headers["x-request-id"];
-      this.id = typeof header === "string" && requestIdPattern.test(header) ? header : randomUUID();
+      this.id =
+        typeof header === "string" && requestIdPattern.test(header)
+          ? header
+          : nodeCrypto().randomUUID();
     }
     return this.id;
   }

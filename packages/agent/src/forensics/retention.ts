@@ -1,4 +1,4 @@
-import { readdir, stat, unlink } from "node:fs/promises";
+import fs from "node:fs";
 import path from "node:path";
 
 /** Names of files that the store writes: the event id and `.json`. Other files are never deleted. */
@@ -31,7 +31,7 @@ interface SnapshotFile {
 async function listFiles(dir: string, pattern: RegExp): Promise<SnapshotFile[]> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await fs.promises.readdir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
@@ -41,7 +41,7 @@ async function listFiles(dir: string, pattern: RegExp): Promise<SnapshotFile[]> 
   for (const name of names) {
     if (!pattern.test(name)) continue;
     try {
-      const info = await stat(path.join(dir, name));
+      const info = await fs.promises.stat(path.join(dir, name));
       if (info.isFile()) files.push({ name, size: info.size, mtimeMs: info.mtimeMs });
     } catch {
       // Deleted by another process between readdir and stat.
@@ -52,7 +52,7 @@ async function listFiles(dir: string, pattern: RegExp): Promise<SnapshotFile[]> 
 
 async function remove(dir: string, name: string): Promise<boolean> {
   try {
-    await unlink(path.join(dir, name));
+    await fs.promises.unlink(path.join(dir, name));
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;

@@ -1,5 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import fs, { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { log } from "../log";
@@ -12,6 +11,9 @@ export const maxPendingSnapshots = 500;
 
 /** Interval between two retention runs while the process lives, in milliseconds. */
 export const retentionIntervalMs = 10 * 60 * 1000;
+
+/** Delay of the first retention run after start, in milliseconds. */
+const firstRetentionDelayMs = 1_000;
 
 /** The `exporter` label of the store's drops in rampart_events_dropped_total. */
 export const snapshotExporterName = "snapshots";
@@ -51,21 +53,29 @@ export class SnapshotStore {
   /** Size of the kept snapshots after the last retention run plus what was written since, in bytes. */
   private estimatedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
+  private firstRun: NodeJS.Timeout | undefined;
 
   constructor(
     readonly dir: string,
     private readonly limits: RetentionLimits,
   ) {}
 
-  /** Runs retention now and then every `retentionIntervalMs` on a timer that does not keep the process alive. */
+  /**
+   * Runs retention soon after start, then every `retentionIntervalMs`, on timers that do not keep
+   * the process alive. Not at once: listing the directory would add to the app's start, a
+   * serverless cold start most of all.
+   */
   start(): void {
-    this.prune();
+    this.firstRun = setTimeout(() => this.prune(), firstRetentionDelayMs);
+    this.firstRun.unref();
     this.timer = setInterval(() => this.prune(), retentionIntervalMs);
     this.timer.unref();
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    clearTimeout(this.firstRun);
+    clearInterval(this.timer);
+    this.firstRun = undefined;
     this.timer = undefined;
   }
 
@@ -146,11 +156,11 @@ export class SnapshotStore {
     const temporary = `${file}.${process.pid}.tmp`;
     try {
       if (!this.directoryReady) {
-        await mkdir(this.dir, { recursive: true });
+        await fs.promises.mkdir(this.dir, { recursive: true });
         this.directoryReady = true;
       }
-      await writeFile(temporary, text);
-      await rename(temporary, file);
+      await fs.promises.writeFile(temporary, text);
+      await fs.promises.rename(temporary, file);
       this.stats.written++;
       this.estimatedBytes += Buffer.byteLength(text);
     } catch (error) {

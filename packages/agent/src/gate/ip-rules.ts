@@ -1,4 +1,13 @@
-import { BlockList, isIP } from "node:net";
+import type net from "node:net";
+
+let netModule: typeof net | undefined;
+
+/** node:net, loaded when a policy first has IP lists: an agent without them need not load it. */
+function loadNet(): typeof net {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  netModule ??= require("node:net") as typeof net;
+  return netModule;
+}
 
 /** Compiled IP allow and deny lists. */
 export interface IpRules {
@@ -45,12 +54,12 @@ export function parseIpv4(text: string): number {
  */
 class AddressList {
   private readonly ipv4: Ipv4Range[] = [];
-  private ipv6: BlockList | undefined;
+  private ipv6: net.BlockList | undefined;
 
   /** Adds `1.2.3.4`, `10.0.0.0/8`, `2001:db8::1` or `2001:db8::/32`; throws on anything else. */
   add(entry: string): void {
     const [address = "", prefixText, extra] = entry.trim().split("/");
-    const family = isIP(address);
+    const family = loadNet().isIP(address);
     if (family === 0 || extra !== undefined)
       throw new Error(`invalid IP address or CIDR block in the gate policy: ${entry}`);
 
@@ -66,7 +75,7 @@ class AddressList {
       this.ipv4.push({ first, last: first + size - 1 });
       return;
     }
-    this.ipv6 ??= new BlockList();
+    this.ipv6 ??= new (loadNet().BlockList)();
     this.ipv6.addSubnet(address, prefix, "ipv6");
   }
 
@@ -76,7 +85,7 @@ class AddressList {
       for (const range of this.ipv4) if (ipv4 >= range.first && ipv4 <= range.last) return true;
       return false;
     }
-    return this.ipv6 !== undefined && isIP(ip) === 6 && this.ipv6.check(ip, "ipv6");
+    return this.ipv6 !== undefined && loadNet().isIP(ip) === 6 && this.ipv6.check(ip, "ipv6");
   }
 }
 

@@ -1,9 +1,8 @@
-import { IncomingMessage } from "node:http";
-
 import { contextOfRequest, type RequestContext } from "../context/request-context";
 import { rememberRequestUser, userOfRequest } from "../context/request-user";
 import { RampartBlockedError } from "../errors";
 import { failOpen } from "../failsafe";
+import { loadedBuiltin } from "../instrument/runtime-hooks";
 import { rememberBlockedContext } from "../response/block-response";
 import { isEnforcing, isGateActive, publishGateEvent, type GateDecision } from "./gate-events";
 import { armGateResponse, type GateResponse } from "./gate-response";
@@ -24,8 +23,13 @@ export { userOfRequest };
 
 /** True for a node:http request, or another object that stands for a request (an HTTP/2 request or stream). */
 function isRequestMessage(value: unknown): value is object {
-  if (value instanceof IncomingMessage) return true;
-  return typeof value === "object" && value !== null && contextOfRequest(value) !== undefined;
+  if (typeof value !== "object" || value === null) return false;
+  if (contextOfRequest(value) !== undefined) return true;
+
+  // No IncomingMessage exists before node:http loads, and loading it here would cost a process
+  // that never does (a Lambda function).
+  const http = loadedBuiltin<typeof import("node:http")>("http");
+  return http !== undefined && value instanceof http.IncomingMessage;
 }
 
 /**

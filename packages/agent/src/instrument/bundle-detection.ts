@@ -1,4 +1,4 @@
-import { open, stat } from "node:fs/promises";
+import fs from "node:fs";
 import path from "node:path";
 
 import { agentCodeDir } from "../agent-dir";
@@ -160,6 +160,8 @@ const maxTotalBytes = 64 * 1024 * 1024;
  * script is scanned at any size, because a bundle of node-serialize alone is under 2 KiB.
  */
 const minLoadedFileBytes = 16 * 1024;
+/** Delay of the main script's scan, in milliseconds: off the start and a first request's path. */
+const mainScanDelayMs = 100;
 /** Delay of the second scan, in milliseconds, for bundle files that the app requires after it starts. */
 const laterScanDelayMs = 3_000;
 
@@ -171,7 +173,7 @@ async function readStart(file: string, size: number): Promise<string> {
   const length = Math.min(size, maxFileBytes, maxTotalBytes - bytesRead);
   bytesRead += length;
 
-  const handle = await open(file, "r");
+  const handle = await fs.promises.open(file, "r");
   try {
     const buffer = Buffer.alloc(length);
     const { bytesRead: filled } = await handle.read(buffer, 0, length, 0);
@@ -185,7 +187,7 @@ async function scanFile(file: string, minBytes: number): Promise<void> {
   if (scannedFiles.has(file)) return;
   scannedFiles.add(file);
 
-  const info = await stat(file);
+  const info = await fs.promises.stat(file);
   if (!info.isFile() || info.size < minBytes || bytesRead >= maxTotalBytes) return;
 
   const text = await readStart(file, info.size);
@@ -230,12 +232,14 @@ function runScan(files: () => string[], minBytes: number): void {
 
 /**
  * Looks for hooked packages bundled into the app's files and warns once per package with the fix.
- * The main script is scanned right after start, off the startup path. The app's other CommonJS files
+ * The main script is scanned 100 ms after start, off the startup path (a serverless function's first
+ * invocation included). The app's other CommonJS files
  * (bundle chunks, a bundle that a small launcher requires) are scanned a few seconds later.
  * NOTE: chunks loaded as ES modules are not in require.cache, so only the main script of an ES
  * module bundle is scanned.
  */
 export function detectBundledPackages(): void {
-  setImmediate(() => runScan(() => [mainFile()].filter((file) => file !== undefined), 0));
+  const mainScan = () => runScan(() => [mainFile()].filter((file) => file !== undefined), 0);
+  setTimeout(mainScan, mainScanDelayMs).unref();
   setTimeout(() => runScan(loadedAppFiles, minLoadedFileBytes), laterScanDelayMs).unref();
 }

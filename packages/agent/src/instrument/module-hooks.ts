@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-import { Hook as ImportHook } from "import-in-the-middle";
 import { Hook as RequireHook } from "require-in-the-middle";
 
 import { failOpen } from "../failsafe";
 import { log } from "../log";
+import { activeEsmHooks } from "./esm-hooks";
 import { findPreloadedModules } from "./preloaded";
+import { builtinRequired } from "./runtime-hooks";
 
 /** Patch description for one npm package. Each file in sinks/ exports one or more of these. */
 export interface ModuleInstrumentation {
@@ -158,29 +159,87 @@ function patchPreloaded(hooks: readonly ModuleHook[]): void {
   }
 }
 
+/** True when `--import`, `--loader` or `--experimental-loader` is on Node's command line or in NODE_OPTIONS. */
+function hasModuleLoaderFlag(): boolean {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  return flags.some((flag) => /^--(import|loader|experimental-loader)(=|$)/.test(flag));
+}
+
+/** True when another part of the process already loaded a copy of import-in-the-middle. */
+function importInTheMiddleLoaded(): boolean {
+  // A scan of the loaded file names: resolving the package would cost more (half a millisecond).
+  return Object.keys(require.cache).some((file) => /[\\/]import-in-the-middle[\\/]/.test(file));
+}
+
 /**
- * Hooks each package for CommonJS `require` (require-in-the-middle) and for ES `import`
+ * Returns import-in-the-middle when an ES module loader can call its hooks: the one that
+ * `--import rampart/register` registered, or one that other tooling (an OpenTelemetry loader)
+ * registered from the same copy. Otherwise no ES module import reaches a hook, and loading it
+ * (with node:worker_threads) would only slow the start, a serverless cold start most of all.
+ */
+function importHooks(): typeof import("import-in-the-middle") | undefined {
+  if (activeEsmHooks() === "none" && !hasModuleLoaderFlag() && !importInTheMiddleLoaded())
+    return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("import-in-the-middle") as typeof import("import-in-the-middle");
+}
+
+/** Groups hook entries by package name; two entries may name the same package. */
+function hooksByName(hooks: readonly ModuleHook[]): Map<string, ModuleHook[]> {
+  const byName = new Map<string, ModuleHook[]>();
+  for (const hook of hooks) {
+    const entries = byName.get(hook.name);
+    if (entries === undefined) byName.set(hook.name, [hook]);
+    else entries.push(hook);
+  }
+  return byName;
+}
+
+/** Applies every entry for `name` in turn; each sees what the previous one returned. */
+function applyHooks(
+  entries: readonly ModuleHook[] | undefined,
+  moduleExports: unknown,
+  baseDir: string | undefined,
+): unknown {
+  let result = moduleExports;
+  for (const hook of entries ?? []) result = applyPatch(hook, result, baseDir);
+  return result;
+}
+
+/**
+ * Hooks the packages for CommonJS `require` (require-in-the-middle) and for ES `import`
  * (import-in-the-middle, active when the loader was registered by `--import rampart/register`),
  * and patches those already loaded. The patch code of a lazy entry is loaded when its package is.
+ * A `require` of one of `builtins` installs the runtime patches deferred until it loads.
+ *
+ * One hook covers every name: each require-in-the-middle hook wraps `require` once more and
+ * resolves the file name of every module the app loads, so one hook per package would multiply
+ * the cost of each `require` by the number of packages.
  */
-export function hookModules(hooks: readonly ModuleHook[]): void {
+export function hookModules(hooks: readonly ModuleHook[], builtins: readonly string[] = []): void {
   patchPreloaded(hooks);
 
-  for (const hook of hooks) {
-    new RequireHook(
-      [hook.name],
-      (moduleExports, _name, baseDir) =>
-        applyPatch(hook, moduleExports, baseDir) as typeof moduleExports,
-    );
+  const byName = hooksByName(hooks);
+  const names = [...byName.keys()];
+  const builtinNames = new Set(builtins);
+  new RequireHook([...names, ...builtinNames], (moduleExports, name, baseDir) => {
+    // Built-in modules are patched in place, so their exports object stays the same.
+    if (builtinNames.has(name)) {
+      failOpen("patch.builtins", undefined, () => builtinRequired(name));
+      return moduleExports;
+    }
+    return applyHooks(byName.get(name), moduleExports, baseDir) as typeof moduleExports;
+  });
 
-    new ImportHook([hook.name], (namespace, _name, baseDir) => {
-      // A CommonJS package imported from ESM shows module.exports as `default`; so does an ES
-      // module's default export. Patching that object covers both module systems at once.
-      const target = "default" in namespace ? namespace.default : namespace;
-      const functionsBefore = functionMembers(target);
-      const result = applyPatch(hook, target, baseDir ?? undefined);
-      if (result !== target && "default" in namespace) namespace.default = result;
-      rebindNamedExports(namespace, target, functionsBefore);
-    });
-  }
+  const importHookModule = importHooks();
+  if (importHookModule === undefined) return;
+  new importHookModule.Hook(names, (namespace, name, baseDir) => {
+    // A CommonJS package imported from ESM shows module.exports as `default`; so does an ES
+    // module's default export. Patching that object covers both module systems at once.
+    const target = "default" in namespace ? namespace.default : namespace;
+    const functionsBefore = functionMembers(target);
+    const result = applyHooks(byName.get(name), target, baseDir ?? undefined);
+    if (result !== target && "default" in namespace) namespace.default = result;
+    rebindNamedExports(namespace, target, functionsBefore);
+  });
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 
 import type { AttackType } from "../telemetry/security-event";
@@ -6,6 +5,7 @@ import { CidrSet } from "./cidr";
 import type { AllowRuleDocument, OneOrMany, PolicyDocument } from "./document";
 import { compileInspectionLimits, type InspectionLimits } from "./inspection-limits";
 import { compilePatterns } from "./wildcard";
+import { nodeCrypto } from "../builtins";
 
 /** The request facts that allow rules and sampling routes match on. */
 export interface RequestFacts {
@@ -111,7 +111,7 @@ function compileSampling(document: PolicyDocument): CompiledSampling | undefined
 
 /** Maps an instance id to a stable position in [0, 100), the same on every start. */
 export function instancePosition(instanceId: string): number {
-  const digest = createHash("sha256").update(instanceId).digest();
+  const digest = nodeCrypto().createHash("sha256").update(instanceId).digest();
   return (digest.readUInt32BE(0) / 2 ** 32) * 100;
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
@@ -8,6 +7,7 @@ import type { PolicyDocument } from "./document";
 import { policySchema } from "./schema";
 import { parseWithPositions } from "./source-map";
 import { formatPath, validateAgainstSchema, type SchemaError } from "./validate";
+import { nodeCrypto } from "../builtins";
 
 /** Names the agent looks for in the working directory, in this order. */
 export const policyFileNames = ["rampart.policy.yaml", "rampart.policy.yml", "rampart.policy.json"];
@@ -91,7 +91,7 @@ export function parsePolicyText(text: string, file: string): LoadResult {
   }
 
   const document = value as PolicyDocument;
-  const contentHash = createHash("sha256").update(text).digest("hex");
+  const contentHash = nodeCrypto().createHash("sha256").update(text).digest("hex");
   const version = document.version ?? `sha256:${contentHash.slice(0, 12)}`;
   return { ok: true, policy: { file, document, version, contentHash } };
 }

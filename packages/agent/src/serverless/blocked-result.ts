@@ -1,4 +1,4 @@
-import { STATUS_CODES } from "node:http";
+import type http from "node:http";
 
 import type { RequestContext } from "../context/request-context";
 import { agentState } from "../guard/agent-state";
@@ -39,6 +39,9 @@ export function blockedResult(request: HttpEvent, context: RequestContext): Http
   }
 
   // A target group with multi-value headers turned on accepts only `multiValueHeaders`.
+  // Required here, for ALB results only, so that a function that loads no HTTP module need not.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { STATUS_CODES } = require("node:http") as typeof http;
   const statusDescription = `${statusCode} ${STATUS_CODES[statusCode] ?? ""}`.trim();
   if (!request.multiValue) {
     return { statusCode, statusDescription, headers, body: page.body, isBase64Encoded: false };

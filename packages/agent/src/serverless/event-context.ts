@@ -1,9 +1,7 @@
-import { IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
-
 import { RequestContext } from "../context/request-context";
 import { collectEventInputs } from "./event-inputs";
 import { parseEventBody } from "./event-body";
+import { EventRequest, EventResponse } from "./event-messages";
 import type { HttpEvent } from "./http-event";
 
 /**
@@ -22,20 +20,13 @@ function joinedHeaders(request: HttpEvent): Record<string, string> {
 }
 
 /**
- * Creates the request context of a Lambda HTTP event. The agent's hooks read the request through
- * node:http objects, so the context gets an IncomingMessage and a ServerResponse that no socket
- * backs: the message carries the method, URL, headers and client address, and the response only
- * records what the agent writes to it.
+ * Creates the request context of a Lambda HTTP event, with stand-ins for the node:http request
+ * (method, URL, headers and client address) and response (what the agent writes to it).
  */
 export function createEventContext(request: HttpEvent): RequestContext {
-  // Only the fields that the agent reads from a request's socket.
-  const socket = { remoteAddress: request.sourceIp } as unknown as Socket;
-  const req = new IncomingMessage(socket);
-  req.method = request.method;
-  req.url = request.rawQuery === "" ? request.path : `${request.path}?${request.rawQuery}`;
-  req.headers = joinedHeaders(request);
-
-  const res = new ServerResponse(req);
+  const url = request.rawQuery === "" ? request.path : `${request.path}?${request.rawQuery}`;
+  const req = new EventRequest(request.method, url, joinedHeaders(request), request.sourceIp);
+  const res = new EventResponse();
   const context = new RequestContext(req, res, (collector) =>
     collectEventInputs(request, collector),
   );

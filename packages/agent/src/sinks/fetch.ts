@@ -2,7 +2,7 @@ import { currentContext } from "../context/storage";
 import { targetFromUrl } from "../detectors/ssrf";
 import { failOpen } from "../failsafe";
 import { isInspecting } from "../guard/guard";
-import type { RuntimeInstrumentation } from "../instrument/runtime-hooks";
+import { builtinRequired, type RuntimeInstrumentation } from "../instrument/runtime-hooks";
 import { wrapMethod } from "../instrument/wrap";
 import { rememberBlockedContext } from "../response/block-response";
 import { createOutgoingRequest, inspectBeforeSend, runOutgoing } from "./ssrf-outgoing";
@@ -42,6 +42,9 @@ function patchGlobalDispatcher(): void {
 export function wrapFetch(sink: string) {
   return (original: Fetch): Fetch =>
     function fetch(this: unknown, input: unknown, init?: unknown) {
+      // fetch connects through node:net, whose patch judges the connected address; an app that
+      // loaded no HTTP module has not installed it yet.
+      builtinRequired("net");
       if (!isInspecting("ssrf")) return original.call(this, input, init);
 
       failOpen("patch.fetch-dispatcher", undefined, patchGlobalDispatcher);

@@ -1,15 +1,15 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- each package's patch module is loaded with require() when that package loads, not at start */
 import type { ModuleHook, ModuleInstrumentation } from "../instrument/module-hooks";
-import type { RuntimeInstrumentation } from "../instrument/runtime-hooks";
-import { childProcessInstrumentation } from "./child-process";
+import type {
+  DeferredRuntimeInstrumentation,
+  RuntimeHook,
+  RuntimeInstrumentation,
+} from "../instrument/runtime-hooks";
 import { functionConstructor, globalEval } from "./eval";
 import { globalFetch } from "./fetch";
 import { nodeFs } from "./fs";
-import { nodeFsPromises } from "./fs-promises";
-import { httpClient } from "./http-client";
-import { httpResponse } from "./http-response";
+import { fsPromisesAccess } from "./fs-promises-access";
 import { prototypePollutionAtFinish } from "../sources/prototype-pollution";
-import { netConnect } from "./ssrf-connect";
 import { vmModule } from "./vm";
 
 /** Hook entry for `name` whose patch module is required only when the package `name` loads. */
@@ -66,17 +66,67 @@ export const instrumentations: readonly ModuleHook[] = [
 /** Names of the patched packages, for the ES module loader's include list and the load-order check. */
 export const instrumentedModuleNames: readonly string[] = instrumentations.map((item) => item.name);
 
-/** Patches of Node.js built-in modules and globals, installed when the agent starts. */
-export const runtimeInstrumentations: readonly RuntimeInstrumentation[] = [
-  childProcessInstrumentation,
+/**
+ * Runtime patch whose module is required only when the app loads one of `builtins`: a process
+ * that never loads them (a Lambda function without HTTP clients or child processes) does not
+ * pay for loading them at start.
+ */
+function deferred(
+  name: string,
+  builtins: readonly string[],
+  load: () => RuntimeInstrumentation,
+): DeferredRuntimeInstrumentation {
+  return { name, builtins, load };
+}
+
+/**
+ * Patches of Node.js built-in modules and globals. Those of `fs`, `vm` and the globals install
+ * when the agent starts, the others when their built-in loads (`fs/promises` also when the app
+ * reads `fs.promises`). `net` is loaded inside Node.js by every HTTP and TLS module, hence its
+ * list.
+ */
+export const runtimeInstrumentations: readonly RuntimeHook[] = [
+  deferred(
+    "node:child_process",
+    ["child_process"],
+    () =>
+      (require("./child-process") as typeof import("./child-process")).childProcessInstrumentation,
+  ),
   nodeFs,
-  nodeFsPromises,
+  deferred(
+    "node:fs/promises",
+    ["fs/promises"],
+    () => (require("./fs-promises") as typeof import("./fs-promises")).nodeFsPromises,
+  ),
+  fsPromisesAccess,
   functionConstructor,
   globalEval,
   vmModule,
   prototypePollutionAtFinish,
-  netConnect,
-  httpClient,
+  deferred(
+    "node:net",
+    ["net", "tls", "http", "https", "http2"],
+    () => (require("./ssrf-connect") as typeof import("./ssrf-connect")).netConnect,
+  ),
+  deferred(
+    "node:http client",
+    ["http", "https"],
+    () => (require("./http-client") as typeof import("./http-client")).httpClient,
+  ),
   globalFetch,
-  httpResponse,
+  deferred(
+    "node:http ServerResponse",
+    ["http", "https"],
+    () => (require("./http-response") as typeof import("./http-response")).httpResponse,
+  ),
+  deferred(
+    "node:http server",
+    ["http", "https"],
+    () => (require("../sources/http") as typeof import("../sources/http")).httpServers,
+  ),
+  deferred(
+    "node:http2 server",
+    ["http2"],
+    () => (require("../sources/http2") as typeof import("../sources/http2")).http2Servers,
+  ),
 ];

@@ -7,6 +7,7 @@ import { contextStorage } from "../context/storage";
 import { activeGate } from "../gate/gate-state";
 import { gateRequest } from "../gate/request-gate";
 import { agentState } from "../guard/agent-state";
+import type { RuntimeInstrumentation } from "../instrument/runtime-hooks";
 import { wrapMethod } from "../instrument/wrap";
 import { countRequest } from "../telemetry/metrics";
 import { captureBodyChunk } from "./request-body-capture";
@@ -80,3 +81,9 @@ export function instrumentHttpServers(): void {
     wrapPush,
   );
 }
+
+/** Request source of node:http and node:https servers, Express and Fastify included. */
+export const httpServers: RuntimeInstrumentation = {
+  name: "node:http server",
+  install: instrumentHttpServers,
+};

@@ -12,6 +12,7 @@ import { contextStorage } from "../context/storage";
 import { activeGate } from "../gate/gate-state";
 import { gateRequest } from "../gate/request-gate";
 import { agentState } from "../guard/agent-state";
+import type { RuntimeInstrumentation } from "../instrument/runtime-hooks";
 import { wrapMethod } from "../instrument/wrap";
 import { StreamResponse } from "../response/stream-response";
 import { countRequest } from "../telemetry/metrics";
@@ -143,3 +144,9 @@ export function instrumentHttp2Servers(): void {
   ] as Record<string, unknown>[];
   for (const prototype of prototypes) wrapMethod(prototype, "emit", wrapEmit);
 }
+
+/** Request source of node:http2 servers, plain and TLS. */
+export const http2Servers: RuntimeInstrumentation = {
+  name: "node:http2 server",
+  install: instrumentHttp2Servers,
+};

@@ -1,7 +1,6 @@
-import { randomUUID } from "node:crypto";
-
 import { countDeduplicatedEvent } from "./metrics";
 import type { SecurityEvent } from "./security-event";
+import { nodeCrypto } from "../builtins";
 
 /**
  * Most distinct events tracked at once. Beyond it, events with a new identity pass through without
@@ -93,7 +92,7 @@ export class Deduplicator {
 
     this.emit({
       ...window.first,
-      event_id: randomUUID(),
+      event_id: nodeCrypto().randomUUID(),
       time: window.lastTime,
       count: window.repeats,
       first_event_id: window.first.event_id,

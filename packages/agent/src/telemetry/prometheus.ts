@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import http from "node:http";
+import type http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -25,8 +24,26 @@ export function agentInfo(config: AgentConfig): AgentInfo {
   if (config.policyVersion !== undefined)
     return { version: agentVersion, mode: config.mode, policy_version: config.policyVersion };
 
-  const hash = createHash("sha256").update(JSON.stringify(config, configReplacer)).digest("hex");
-  return { version: agentVersion, mode: config.mode, policy_version: hash.slice(0, 12) };
+  const hash = shortHash(JSON.stringify(config, configReplacer));
+  return { version: agentVersion, mode: config.mode, policy_version: hash };
+}
+
+/**
+ * Returns 12 hex digits (48 bits) that identify `text`: two 32-bit FNV-1a hashes over its UTF-16
+ * code units with different starting values. A label, not a security check, so node:crypto (2 ms
+ * of CPU to load at start) is not needed for it.
+ */
+export function shortHash(text: string): string {
+  let first = 0x811c9dc5;
+  let second = 0x01000193 ^ 0x5bd1e995;
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index);
+    first = Math.imul(first ^ unit, 0x01000193);
+    second = Math.imul(second ^ unit, 0x01000193) ^ (second >>> 15);
+  }
+  const high = (first >>> 0).toString(16).padStart(8, "0");
+  const low = (second >>> 0).toString(16).padStart(8, "0").slice(0, 4);
+  return high + low;
 }
 
 /**
@@ -123,7 +140,10 @@ export function registerOnAppRegistry(info: AgentInfo): boolean {
 
 /** Serves the metrics in the Prometheus text format on GET /metrics. Returns the server, listening or about to. */
 export function startMetricsServer(info: AgentInfo, host: string, port: number): http.Server {
-  const server = http.createServer((request, response) => {
+  // Required here, not at the top: an agent without a metrics port need not load node:http.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createServer } = require("node:http") as typeof http;
+  const server = createServer((request, response) => {
     failOpen("telemetry.prometheus.serve", undefined, () => {
       const url = request.url ?? "/";
       if (request.method !== "GET" || (url !== "/metrics" && !url.startsWith("/metrics?"))) {

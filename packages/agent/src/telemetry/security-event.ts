@@ -1,5 +1,3 @@
-import { randomUUID } from "node:crypto";
-
 import type { Mode } from "../config";
 import type { RequestContext } from "../context/request-context";
 import { userOfRequest } from "../context/request-user";
@@ -17,6 +15,7 @@ import {
 } from "./redact";
 import { applicationStack } from "./stack";
 import { currentTraceIds } from "./trace-context";
+import { nodeCrypto } from "../builtins";
 
 /** Attack types that detectors report; the event schema in docs/ lists the same values. */
 export const attackTypes = [
@@ -167,7 +166,7 @@ export function createSecurityEvent(
   const secrets = sensitiveValues(context, input);
   const event: SecurityEvent = {
     time: new Date().toISOString(),
-    event_id: randomUUID(),
+    event_id: nodeCrypto().randomUUID(),
     attack_type: detection.attackType,
     sink: detection.sink,
     action,
