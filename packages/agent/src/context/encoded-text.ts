@@ -61,8 +61,59 @@ function isText(bytes: Buffer): boolean {
   return true;
 }
 
+/** Value of one base64 or base64url character (the span was checked). */
+function sextet(code: number): number {
+  if (code >= 0x61) return code - 0x61 + 26; // a-z
+  if (code >= 0x41) return code === 0x5f ? 63 : code - 0x41; // A-Z, _
+  if (code >= 0x30) return code - 0x30 + 52; // 0-9
+  return code === 0x2b || code === 0x2d ? 62 : 63; // + -, /
+}
+
+/** True for a byte that a text may not contain: a control character other than tab to CR. */
+function isControlByte(byte: number): boolean {
+  return (byte < 0x20 && (byte < 0x09 || byte > 0x0d)) || byte === 0x7f;
+}
+
+/**
+ * True when the first bytes that `text[start, end)` decodes to can begin a text as `isText`
+ * defines it. It reads only the first four characters (three bytes) and allocates nothing. The
+ * ordinary words of a request (`products`, `keep-alive`) almost never decode to a text start, so
+ * they are not decoded at all.
+ */
+function mayDecodeToText(text: string, start: number, end: number): boolean {
+  let dataEnd = end;
+  while (dataEnd > start && text.charCodeAt(dataEnd - 1) === 0x3d) dataEnd--;
+  const count = Math.min(4, dataEnd - start);
+  let bits = 0;
+  for (let index = 0; index < 4; index++) {
+    bits = (bits << 6) | (index < count ? sextet(text.charCodeAt(start + index)) : 0);
+  }
+  const available = Math.floor((count * 6) / 8);
+  const byteAt = (index: number) => (bits >> (16 - 8 * index)) & 0xff;
+
+  // A UTF-8 prefix: ASCII bytes, or lead bytes each followed by their continuation bytes.
+  for (let index = 0; index < available;) {
+    const lead = byteAt(index);
+    if (lead < 0x80) {
+      if (isControlByte(lead)) return false;
+      index++;
+      continue;
+    }
+    let continuations: number;
+    if (lead >= 0xc2 && lead <= 0xdf) continuations = 1;
+    else if (lead >= 0xe0 && lead <= 0xef) continuations = 2;
+    else if (lead >= 0xf0 && lead <= 0xf4) continuations = 3;
+    else return false;
+    for (let next = index + 1; next <= index + continuations && next < available; next++) {
+      if ((byteAt(next) & 0xc0) !== 0x80) return false;
+    }
+    index += continuations + 1;
+  }
+  return true;
+}
+
 function decodeSpan(text: string, start: number, end: number): string | undefined {
-  if (!isBase64Span(text, start, end)) return undefined;
+  if (!isBase64Span(text, start, end) || !mayDecodeToText(text, start, end)) return undefined;
 
   const bytes = Buffer.from(text.slice(start, end), "base64");
   return isText(bytes) ? bytes.toString("utf8") : undefined;

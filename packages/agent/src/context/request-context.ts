@@ -238,15 +238,26 @@ export class RequestContext implements RequestFacts, RequestDraws {
    * argument is named by its field rather than by the body text it came in.
    */
   private collectParsed(body: unknown, params: unknown, upload: ExpressRequestFields): ParsedState {
-    const collector = new InputCollector();
     const added = this.addedInputs ?? [];
-    for (const input of added) collector.addValue(input.source, input.path, input.value);
-
-    collectParsedInputs({ body, params }, collector);
     const capturedFiles = this.capturedBody?.files();
-    collectUploadedFileNames(upload, capturedFiles, collector);
+    const nothingParsed =
+      added.length === 0 &&
+      isAbsentOrEmpty(body) &&
+      isAbsentOrEmpty(params) &&
+      upload.file === undefined &&
+      upload.files === undefined &&
+      capturedFiles === undefined;
 
-    this.parsedInputs = collector.inputs;
+    // Most GET requests: no collector (and its two sets) for parts that hold nothing.
+    if (nothingParsed) {
+      this.parsedInputs = [];
+    } else {
+      const collector = new InputCollector();
+      for (const input of added) collector.addValue(input.source, input.path, input.value);
+      collectParsedInputs({ body, params }, collector);
+      collectUploadedFileNames(upload, capturedFiles, collector);
+      this.parsedInputs = collector.inputs;
+    }
     return {
       body,
       params,
@@ -345,6 +356,10 @@ interface ParsedState extends ParsedParts {
   readonly files: unknown;
   readonly added: number;
   readonly capturedFiles: unknown;
+}
+
+function isAbsentOrEmpty(value: unknown): boolean {
+  return value === undefined || value === null || isEmptyObject(value);
 }
 
 function isEmptyObject(value: unknown): boolean {

@@ -17,6 +17,7 @@ import {
   type InspectionFailure,
 } from "../telemetry/metrics";
 import { createSecurityEvent, type AttackType } from "../telemetry/security-event";
+import { isKnownClean, rememberClean } from "./clean-operations";
 import { agentState, type AgentState } from "./agent-state";
 import { runDetector } from "./detector-run";
 
@@ -34,6 +35,11 @@ export interface Inspection {
    * whatever their origin (a connection to a cloud-metadata address). Default false.
    */
   readonly withoutInputs?: boolean;
+  /**
+   * Identifies the operation for the cache of operations judged clean (the dialect and SQL text),
+   * for sinks whose detector judges the text alone against the inputs. Absent: judged every time.
+   */
+  readonly cleanKey?: string;
 }
 
 /** Applies the detector's mode and, when a policy is loaded, its allow rules and canary share. */
@@ -114,6 +120,10 @@ function report(
 
 function inspectInContext(inspection: Inspection): RampartBlockedError | undefined {
   const context = currentContext();
+  if (context === undefined && inspection.withoutInputs !== true) return undefined;
+  const { cleanKey } = inspection;
+  if (cleanKey !== undefined && isKnownClean(inspection.attackType, cleanKey)) return undefined;
+
   const inputs = context === undefined ? [] : context.inputs();
   if (inputs.length === 0 && inspection.withoutInputs !== true) return undefined;
 
@@ -125,7 +135,10 @@ function inspectInContext(inspection: Inspection): RampartBlockedError | undefin
   const { finding, failure } = runDetector(inspection, inputs, limits);
   // A finding returned after the budget ran out is still acted on; the overrun is counted with it.
   if (finding !== undefined) return report(inspection, finding, context, failure);
-  if (failure === undefined) return undefined;
+  if (failure === undefined) {
+    if (cleanKey !== undefined) rememberClean(inspection.attackType, cleanKey);
+    return undefined;
+  }
 
   if (limits.byType[inspection.attackType].failMode === "open") {
     countInspectionFailure(inspection.attackType, failure, "allowed");

@@ -130,6 +130,20 @@ function chunkText(
   return reflected ? buffer.toString("utf8") : undefined;
 }
 
+/**
+ * False when a chunk holds no `<`. Each chunk is tokenized from the text state, so such a chunk is
+ * text only and no input reflected in it can add markup: its request's inputs need not be
+ * collected. Strings in a binary encoding (`base64`, `hex`) are judged after decoding.
+ */
+function mayHoldMarkup(chunk: unknown, encoding: unknown): boolean {
+  if (typeof chunk === "string") {
+    const text =
+      encoding === undefined || (typeof encoding === "string" && textEncodings.has(encoding));
+    return !text || chunk.includes("<");
+  }
+  return !(chunk instanceof Uint8Array) || chunk.includes(0x3c);
+}
+
 function encodingOf(args: readonly unknown[]): unknown {
   return typeof args[1] === "string" ? args[1] : undefined;
 }
@@ -159,7 +173,7 @@ function inspectBody(
 
   // The type check comes first: it is cheap, and a JSON route that reached no sink then never
   // extracts its inputs.
-  if (!isHtmlResponse(res, chunk)) return "pass";
+  if (!isHtmlResponse(res, chunk) || !mayHoldMarkup(chunk, encoding)) return "pass";
   const inputs = context.inputs();
   if (inputs.length === 0) return "pass";
   const text = chunkText(chunk, encoding, inputs);

@@ -19,5 +19,8 @@ export function inspectSql(
     sink,
     operation: query,
     detect: (inputs) => detectSqlInjection(query, dialect, inputs),
+    // The detector judges the text alone against the inputs, so a text judged clean once is not
+    // judged again (guard/clean-operations.ts).
+    cleanKey: `${dialect}\u0000${query}`,
   });
 }

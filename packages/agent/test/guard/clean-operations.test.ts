@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import { beforeEach, describe, test } from "node:test";
+
+import { readConfig } from "../../src/config";
+import { RequestContext } from "../../src/context/request-context";
+import { contextStorage } from "../../src/context/storage";
+import { setAgentState } from "../../src/guard/agent-state";
+import { maxCleanOperationLength, maxCleanOperations } from "../../src/guard/clean-operations";
+import { setLogLevel } from "../../src/log";
+import { inspectSql } from "../../src/sinks/sql";
+
+setLogLevel("silent");
+
+/** Installs a fresh agent state in block mode, as a start or a policy reload does. */
+function freshState(): void {
+  const { config } = readConfig({ RAMPART_MODE: "block", RAMPART_LOG_LEVEL: "silent" });
+  setAgentState({ config });
+}
+
+/**
+ * Runs `run` in the context of a request to `url`, counting how often the request's inputs are
+ * collected: a query judged from the cache collects none.
+ */
+function inRequest<T>(url: string, run: () => T): { result: T; collections: number } {
+  const req = new http.IncomingMessage(null as never);
+  req.method = "GET";
+  req.url = url;
+  req.headers = { host: "127.0.0.1:3000" };
+  const context = new RequestContext(req, new http.ServerResponse(req));
+  let collections = 0;
+  const inputs = context.inputs.bind(context);
+  context.inputs = () => {
+    collections++;
+    return inputs();
+  };
+  return { result: contextStorage.run(context, run), collections };
+}
+
+const parameterized = "SELECT id, name FROM products WHERE category = ?";
+
+describe("queries judged clean once", () => {
+  beforeEach(freshState);
+
+  test("the same text in a later request is not judged again", () => {
+    const first = inRequest("/p?category=tools", () =>
+      inspectSql("t.query", "sqlite", parameterized),
+    );
+    assert.equal(first.result, undefined);
+    assert.equal(first.collections, 1);
+
+    const second = inRequest("/p?category=garden", () =>
+      inspectSql("t.query", "sqlite", parameterized),
+    );
+    assert.equal(second.result, undefined);
+    assert.equal(second.collections, 0);
+  });
+
+  test("an injected text is judged, blocked and never remembered", () => {
+    const name = "x' OR '1'='1";
+    const query = `SELECT * FROM users WHERE name = '${name}'`;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { result, collections } = inRequest(`/u?name=${encodeURIComponent(name)}`, () =>
+        inspectSql("t.query", "sqlite", query),
+      );
+      assert.ok(result !== undefined, `attempt ${attempt} was not blocked`);
+      // Collected for the detection, and once more for the event.
+      assert.ok(collections >= 1, `attempt ${attempt} was not judged`);
+    }
+  });
+
+  test("a benign literal is remembered; the attack on the same route still differs", () => {
+    const benign = "SELECT * FROM users WHERE name = 'alice'";
+    inRequest("/u?name=alice", () => inspectSql("t.query", "sqlite", benign));
+    assert.equal(
+      inRequest("/u?name=alice", () => inspectSql("t.query", "sqlite", benign)).collections,
+      0,
+    );
+
+    const attack = "SELECT * FROM users WHERE name = 'alice' OR '1'='1'";
+    const { result } = inRequest(`/u?name=${encodeURIComponent("alice' OR '1'='1")}`, () =>
+      inspectSql("t.query", "sqlite", attack),
+    );
+    assert.ok(result !== undefined);
+  });
+
+  test("the dialect is part of the text's identity", () => {
+    inRequest("/p?category=tools", () => inspectSql("t.query", "sqlite", parameterized));
+    const other = inRequest("/p?category=tools", () =>
+      inspectSql("t.query", "mysql", parameterized),
+    );
+    assert.equal(other.collections, 1);
+  });
+
+  test("a policy reload forgets every text", () => {
+    inRequest("/p?category=tools", () => inspectSql("t.query", "sqlite", parameterized));
+    freshState();
+    const after = inRequest("/p?category=tools", () =>
+      inspectSql("t.query", "sqlite", parameterized),
+    );
+    assert.equal(after.collections, 1);
+  });
+
+  test("texts longer than the limit are judged every time", () => {
+    const long = `SELECT * FROM products WHERE note = ? -- ${"x".repeat(maxCleanOperationLength)}`;
+    inRequest("/p?category=tools", () => inspectSql("t.query", "sqlite", long));
+    const again = inRequest("/p?category=tools", () => inspectSql("t.query", "sqlite", long));
+    assert.equal(again.collections, 1);
+  });
+
+  test("the set empties when full, so a flood of texts keeps memory bounded", () => {
+    inRequest("/p?category=tools", () => inspectSql("t.query", "sqlite", parameterized));
+    for (let index = 0; index < maxCleanOperations; index++) {
+      inRequest("/p?category=tools", () =>
+        inspectSql("t.query", "sqlite", `SELECT * FROM products WHERE id = ${index}`),
+      );
+    }
+    const after = inRequest("/p?category=tools", () =>
+      inspectSql("t.query", "sqlite", parameterized),
+    );
+    assert.equal(after.collections, 1);
+  });
+
+  test("an injection yielding a text the app ran before is not reported", () => {
+    // The app's own query, built from a word that changes nothing.
+    const text = "SELECT * FROM t WHERE name = 'a' OR 'b' = 'b'";
+    inRequest("/own?flag=b", () => inspectSql("t.query", "sqlite", text));
+
+    const { result } = inRequest(`/other?name=${encodeURIComponent("a' OR 'b' = 'b")}`, () =>
+      inspectSql("t.query", "sqlite", text),
+    );
+    assert.equal(result, undefined);
+  });
+});
