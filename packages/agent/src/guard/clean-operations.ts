@@ -2,10 +2,11 @@ import type { AttackType } from "../telemetry/security-event";
 import { agentState, type AgentState } from "./agent-state";
 
 /**
- * Operations (SQL texts) that the detector judged clean. The same text in a later request skips
- * the collection of that request's inputs and the detection. Most queries of an app are the same
- * few parameterized texts, and judging them again cost more than the rest of the agent's work on
- * a request.
+ * Operations that the detector judged clean: SQL texts, shell command lines, code compiled at run
+ * time and node-serialize text, each judged by its text alone against the request's inputs. The
+ * same text in a later request skips the collection of that request's inputs and the detection.
+ * Most queries of an app are the same few parameterized texts, and judging them again cost more
+ * than the rest of the agent's work on a request.
  *
  * The same text has the same structure whatever the request. A text judged clean contains no part
  * that the inputs of its request changed, so an injection can only match it by producing exactly

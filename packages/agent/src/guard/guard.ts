@@ -36,8 +36,9 @@ export interface Inspection {
    */
   readonly withoutInputs?: boolean;
   /**
-   * Identifies the operation for the cache of operations judged clean (the dialect and SQL text),
-   * for sinks whose detector judges the text alone against the inputs. Absent: judged every time.
+   * Identifies the operation for the cache of operations judged clean (the dialect and SQL text, a
+   * command line), for sinks whose detector judges the text alone against the inputs. Absent:
+   * judged every time.
    */
   readonly cleanKey?: string;
 }

@@ -107,6 +107,7 @@ function inspectShellCommand(sink: string, command: string): RampartBlockedError
     sink,
     operation: command,
     detect: (inputs) => detectShellInjection(command, inputs),
+    cleanKey: command,
   });
 }
 

@@ -19,6 +19,7 @@ export function inspectCode(sink: string, code: string): RampartBlockedError | u
       sink,
       operation: code,
       detect: (inputs) => detectCodeInjection(code, inputs),
+      cleanKey: code,
     });
   } finally {
     judging = false;

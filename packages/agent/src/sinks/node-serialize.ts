@@ -17,6 +17,7 @@ function wrapUnserialize(original: Unserialize): Unserialize {
       sink: "node-serialize.unserialize",
       operation: typeof data === "string" ? data : "(object)",
       detect: (inputs) => detectSerializedFunction(data, inputs),
+      cleanKey: typeof data === "string" ? data : undefined,
     });
     if (blocked !== undefined) throw blocked;
 

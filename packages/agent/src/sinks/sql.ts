@@ -20,7 +20,7 @@ export function inspectSql(
     operation: query,
     detect: (inputs) => detectSqlInjection(query, dialect, inputs),
     // The detector judges the text alone against the inputs, so a text judged clean once is not
-    // judged again (guard/clean-operations.ts).
+    // judged again (guard/clean-operations.ts). So do the shell, code and node-serialize sinks.
     cleanKey: `${dialect}\u0000${query}`,
   });
 }
