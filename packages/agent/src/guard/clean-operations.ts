@@ -11,6 +11,8 @@ import { agentState, type AgentState } from "./agent-state";
  * The same text has the same structure whatever the request. A text judged clean contains no part
  * that the inputs of its request changed, so an injection can only match it by producing exactly
  * a query that the app builds by itself from other inputs.
+ * Attack types under fail mode closed skip this cache (guard.ts), so that a detector switched off
+ * still blocks every operation.
  * NOTE: such an injection (the same text as one of the app's own queries) is not reported.
  */
 

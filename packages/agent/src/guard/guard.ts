@@ -122,7 +122,12 @@ function report(
 function inspectInContext(inspection: Inspection): RampartBlockedError | undefined {
   const context = currentContext();
   if (context === undefined && inspection.withoutInputs !== true) return undefined;
-  const { cleanKey } = inspection;
+
+  // Under fail mode closed every operation goes through the detector, so that one switched off or
+  // failing blocks even the texts it judged clean before.
+  const limits = agentState()?.policy?.inspection ?? defaultInspectionLimits;
+  const cleanKey =
+    limits.byType[inspection.attackType].failMode === "open" ? inspection.cleanKey : undefined;
   if (cleanKey !== undefined && isKnownClean(inspection.attackType, cleanKey)) return undefined;
 
   const inputs = context === undefined ? [] : context.inputs();
@@ -132,7 +137,6 @@ function inspectInContext(inspection: Inspection): RampartBlockedError | undefin
   if (sampling !== undefined && !isSampledIn(sampling, inspection.attackType, context))
     return undefined;
 
-  const limits = agentState()?.policy?.inspection ?? defaultInspectionLimits;
   const { finding, failure } = runDetector(inspection, inputs, limits);
   // A finding returned after the budget ran out is still acted on; the overrun is counted with it.
   if (finding !== undefined) return report(inspection, finding, context, failure);

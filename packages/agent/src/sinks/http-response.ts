@@ -131,9 +131,9 @@ function chunkText(
 }
 
 /**
- * False when a chunk holds no `<`. Each chunk is tokenized from the text state, so such a chunk is
- * text only and no input reflected in it can add markup: its request's inputs need not be
- * collected. Strings in a binary encoding (`base64`, `hex`) are judged after decoding.
+ * False when a chunk contains no `<`. Each chunk is tokenized from the text state, so such a
+ * chunk is text only and no input reflected in it can add markup. Its request's inputs then need
+ * not be collected. Strings in a binary encoding (`base64`, `hex`) are judged after decoding.
  */
 function mayHoldMarkup(chunk: unknown, encoding: unknown): boolean {
   if (typeof chunk === "string") {

@@ -18,9 +18,9 @@ export const largeBudgetMs = 2_000;
 
 /**
  * Maximum ratio between the time of one 1 MiB sample and the time of four 256 KiB samples run
- * back to back: the same amount of text, so linear work gives 1, n log n about 1.1 and quadratic
- * work 4. Timing four small runs against one large run keeps the garbage collected per
- * measurement alike, where one small run often finished between two collections and made linear
+ * back to back. Both judge the same amount of text, so linear work gives 1, n log n about 1.1 and
+ * quadratic work 4. Four small runs against one large run keep the garbage collected per
+ * measurement alike. One small run often finished between two collections, which made linear
  * code look superlinear on a loaded machine. A failed check is measured once more.
  */
 export const maxGrowthRatio = 2.5;

@@ -6,6 +6,7 @@ import { readConfig } from "../../src/config";
 import { RequestContext } from "../../src/context/request-context";
 import { contextStorage } from "../../src/context/storage";
 import { setAgentState } from "../../src/guard/agent-state";
+import { compilePolicy } from "../../src/policy/compiled";
 import { maxCleanOperationLength, maxCleanOperations } from "../../src/guard/clean-operations";
 import { setLogLevel } from "../../src/log";
 import { inspectSql } from "../../src/sinks/sql";
@@ -99,6 +100,18 @@ describe("queries judged clean once", () => {
       inspectSql("t.query", "sqlite", parameterized),
     );
     assert.equal(after.collections, 1);
+  });
+
+  test("under fail mode closed every text is judged every time", () => {
+    const { config } = readConfig({ RAMPART_MODE: "block", RAMPART_LOG_LEVEL: "silent" });
+    const document = { mode: "block" as const, inspection: { failMode: "closed" as const } };
+    setAgentState({ config, policy: compilePolicy(document, "fail-closed", {}) });
+
+    inRequest("/p?category=tools", () => inspectSql("t.query", "sqlite", parameterized));
+    const again = inRequest("/p?category=tools", () =>
+      inspectSql("t.query", "sqlite", parameterized),
+    );
+    assert.equal(again.collections, 1);
   });
 
   test("texts longer than the limit are judged every time", () => {
