@@ -19,11 +19,12 @@ export const largeBudgetMs = 2_000;
 /**
  * Maximum ratio between the time of one 1 MiB sample and the time of four 256 KiB samples run
  * back to back. Both judge the same amount of text, so linear work gives 1, n log n about 1.1 and
- * quadratic work 4. Four small runs against one large run keep the garbage collected per
- * measurement alike. One small run often finished between two collections, which made linear
- * code look superlinear on a loaded machine. A failed check is measured once more.
+ * quadratic work 4 or more. Four small runs against one large run keep the garbage collected per
+ * measurement alike. Still, on Node.js 24 the lexers that keep one entry per token measured up to
+ * 3.0 (`$(` repeated), because the collector traces the large sample's token list more often. A
+ * failed check is measured once more; the absolute budget above catches quadratic work as well.
  */
-export const maxGrowthRatio = 2.5;
+export const maxGrowthRatio = 3.5;
 /**
  * Smallest time of the four 256 KiB runs used in the ratio, in milliseconds. Below it one
  * collection of the young generation changes the ratio by more than quadratic growth would, and
