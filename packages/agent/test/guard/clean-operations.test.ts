@@ -13,10 +13,14 @@ import { inspectSql } from "../../src/sinks/sql";
 
 setLogLevel("silent");
 
-/** Installs a fresh agent state in block mode, as a start or a policy reload does. */
+/**
+ * Installs a fresh agent state in block mode, as a start or a policy reload does. The budget is
+ * generous: an inspection over budget (a pause of a loaded machine) is not remembered as clean.
+ */
 function freshState(): void {
   const { config } = readConfig({ RAMPART_MODE: "block", RAMPART_LOG_LEVEL: "silent" });
-  setAgentState({ config });
+  const document = { mode: "block" as const, inspection: { budgetMs: 10_000 } };
+  setAgentState({ config, policy: compilePolicy(document, "clean-operations", {}) });
 }
 
 /**
@@ -123,7 +127,8 @@ describe("queries judged clean once", () => {
 
   test("the set empties when full, so a flood of texts keeps memory bounded", () => {
     inRequest("/p?category=tools", () => inspectSql("t.query", "sqlite", parameterized));
-    for (let index = 0; index < maxCleanOperations; index++) {
+    // Twice the cap, so the set fills and empties at least once after the first text.
+    for (let index = 0; index < 2 * maxCleanOperations; index++) {
       inRequest("/p?category=tools", () =>
         inspectSql("t.query", "sqlite", `SELECT * FROM products WHERE id = ${index}`),
       );
