@@ -16,7 +16,7 @@ import { agentState, type AgentState } from "./agent-state";
  * NOTE: such an injection (the same text as one of the app's own queries) is not reported.
  */
 
-/** Most texts remembered; on reaching it the set is emptied, so a flood of texts costs no memory. */
+/** Maximum number of remembered texts. A full set is emptied, so a flood of texts costs no memory. */
 export const maxCleanOperations = 2_048;
 /** Maximum length of a remembered text, in characters; longer operations are judged every time. */
 export const maxCleanOperationLength = 2_048;

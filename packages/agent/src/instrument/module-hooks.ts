@@ -195,7 +195,7 @@ function hooksByName(hooks: readonly ModuleHook[]): Map<string, ModuleHook[]> {
   return byName;
 }
 
-/** Applies every entry for `name` in turn; each sees what the previous one returned. */
+/** Applies every entry for `name` in turn, each to what the previous one returned. */
 function applyHooks(
   entries: readonly ModuleHook[] | undefined,
   moduleExports: unknown,

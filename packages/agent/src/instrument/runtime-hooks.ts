@@ -32,8 +32,8 @@ export interface DeferredRuntimeInstrumentation {
 export type RuntimeHook = RuntimeInstrumentation | DeferredRuntimeInstrumentation;
 
 /**
- * Node.js's list of the built-in modules loaded so far ("NativeModule http"), kept by Node.js
- * since long before version 20 though undocumented. Without it every patch installs at start.
+ * Node.js's list of the built-in modules loaded so far ("NativeModule http"), present in
+ * Node.js 20, 22 and 24 though undocumented. Without it every patch installs at start.
  */
 const moduleLoadList = (process as { moduleLoadList?: readonly string[] }).moduleLoadList;
 
@@ -72,6 +72,14 @@ function install(instrumentation: RuntimeInstrumentation): void {
     instrumentation.install();
     log.debug({ module: instrumentation.name }, "runtime patched");
   });
+}
+
+/**
+ * Refreshes the named exports of built-in ES modules after a deferred patch. Called from the
+ * app's `fetch` and request paths, so a failure is counted rather than thrown.
+ */
+function syncNamedExports(): void {
+  failOpen("patch.named-exports", undefined, syncBuiltinESMExports);
 }
 
 function installDeferred(hook: DeferredRuntimeInstrumentation): void {
@@ -123,7 +131,7 @@ export function builtinRequired(builtin: string): void {
     installed = true;
   }
   checkedLoadCount = moduleLoadList?.length ?? -1;
-  if (installed) syncBuiltinESMExports();
+  if (installed) syncNamedExports();
 }
 
 /**
@@ -146,5 +154,5 @@ export function installLoadedRuntimeHooks(): void {
     installed = true;
   }
   checkedLoadCount = moduleLoadList?.length ?? -1;
-  if (installed) syncBuiltinESMExports();
+  if (installed) syncNamedExports();
 }

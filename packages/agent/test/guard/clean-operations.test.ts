@@ -44,10 +44,10 @@ function inRequest<T>(url: string, run: () => T): { result: T; collections: numb
 
 const parameterized = "SELECT id, name FROM products WHERE category = ?";
 
-describe("queries judged clean once", () => {
+describe("clean operation cache", () => {
   beforeEach(freshState);
 
-  test("the same text in a later request is not judged again", () => {
+  test("repeated text skips judgement", () => {
     const first = inRequest("/p?category=tools", () =>
       inspectSql("t.query", "sqlite", parameterized),
     );
@@ -61,7 +61,7 @@ describe("queries judged clean once", () => {
     assert.equal(second.collections, 0);
   });
 
-  test("an injected text is judged, blocked and never remembered", () => {
+  test("injected text always judged", () => {
     const name = "x' OR '1'='1";
     const query = `SELECT * FROM users WHERE name = '${name}'`;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -74,7 +74,7 @@ describe("queries judged clean once", () => {
     }
   });
 
-  test("a benign literal is remembered; the attack on the same route still differs", () => {
+  test("benign literal cached, attack blocked", () => {
     const benign = "SELECT * FROM users WHERE name = 'alice'";
     inRequest("/u?name=alice", () => inspectSql("t.query", "sqlite", benign));
     assert.equal(
@@ -89,7 +89,7 @@ describe("queries judged clean once", () => {
     assert.ok(result !== undefined);
   });
 
-  test("the dialect is part of the text's identity", () => {
+  test("dialect part of the key", () => {
     inRequest("/p?category=tools", () => inspectSql("t.query", "sqlite", parameterized));
     const other = inRequest("/p?category=tools", () =>
       inspectSql("t.query", "mysql", parameterized),
@@ -97,7 +97,7 @@ describe("queries judged clean once", () => {
     assert.equal(other.collections, 1);
   });
 
-  test("a policy reload forgets every text", () => {
+  test("policy reload empties cache", () => {
     inRequest("/p?category=tools", () => inspectSql("t.query", "sqlite", parameterized));
     freshState();
     const after = inRequest("/p?category=tools", () =>
@@ -106,7 +106,7 @@ describe("queries judged clean once", () => {
     assert.equal(after.collections, 1);
   });
 
-  test("under fail mode closed every text is judged every time", () => {
+  test("fail mode closed bypasses cache", () => {
     const { config } = readConfig({ RAMPART_MODE: "block", RAMPART_LOG_LEVEL: "silent" });
     const document = { mode: "block" as const, inspection: { failMode: "closed" as const } };
     setAgentState({ config, policy: compilePolicy(document, "fail-closed", {}) });
@@ -118,14 +118,14 @@ describe("queries judged clean once", () => {
     assert.equal(again.collections, 1);
   });
 
-  test("texts longer than the limit are judged every time", () => {
+  test("long texts not cached", () => {
     const long = `SELECT * FROM products WHERE note = ? -- ${"x".repeat(maxCleanOperationLength)}`;
     inRequest("/p?category=tools", () => inspectSql("t.query", "sqlite", long));
     const again = inRequest("/p?category=tools", () => inspectSql("t.query", "sqlite", long));
     assert.equal(again.collections, 1);
   });
 
-  test("the set empties when full, so a flood of texts keeps memory bounded", () => {
+  test("full cache empties", () => {
     inRequest("/p?category=tools", () => inspectSql("t.query", "sqlite", parameterized));
     // Twice the cap, so the set fills and empties at least once after the first text.
     for (let index = 0; index < 2 * maxCleanOperations; index++) {
@@ -139,7 +139,7 @@ describe("queries judged clean once", () => {
     assert.equal(after.collections, 1);
   });
 
-  test("an injection yielding a text the app ran before is not reported", () => {
+  test("injection matching app text unreported", () => {
     // The app's own query, built from a word that changes nothing.
     const text = "SELECT * FROM t WHERE name = 'a' OR 'b' = 'b'";
     inRequest("/own?flag=b", () => inspectSql("t.query", "sqlite", text));
