@@ -16,16 +16,29 @@ import { agentState, type AgentState } from "./agent-state";
  * NOTE: such an injection (the same text as one of the app's own queries) is not reported.
  */
 
-/** Maximum number of remembered texts. A full set is emptied, so a flood of texts costs no memory. */
+/**
+ * Maximum number of remembered texts per attack type. A full table is emptied, so a flood of texts
+ * costs no memory.
+ */
 export const maxCleanOperations = 2_048;
 /** Maximum length of a remembered text, in characters; longer operations are judged every time. */
 export const maxCleanOperationLength = 2_048;
 
-let rememberedFor: AgentState | undefined;
-const remembered = new Map<AttackType, Set<string>>();
+/**
+ * Texts judged clean for one attack type, by scope (the SQL dialect; "" for the other sinks). The
+ * scope is a separate key so that a lookup hashes the text itself: a query string that the app
+ * passes again has its hash cached, where a joined key would be built and hashed on every call.
+ */
+interface CleanTexts {
+  count: number;
+  readonly byScope: Map<string, Set<string>>;
+}
 
-/** Returns the set of `attackType` under the running state; a policy reload starts empty sets. */
-function cleanSet(attackType: AttackType): Set<string> | undefined {
+let rememberedFor: AgentState | undefined;
+const remembered = new Map<AttackType, CleanTexts>();
+
+/** Returns the texts of `attackType` under the running state; a policy reload starts empty tables. */
+function cleanTexts(attackType: AttackType): CleanTexts | undefined {
   const state = agentState();
   if (state === undefined) return undefined;
   if (state !== rememberedFor) {
@@ -33,24 +46,35 @@ function cleanSet(attackType: AttackType): Set<string> | undefined {
     rememberedFor = state;
   }
 
-  let set = remembered.get(attackType);
+  let texts = remembered.get(attackType);
+  if (texts === undefined) {
+    texts = { count: 0, byScope: new Map() };
+    remembered.set(attackType, texts);
+  }
+  return texts;
+}
+
+/** True when `text` was judged clean for `attackType` in `scope` under the running policy. */
+export function isKnownClean(attackType: AttackType, scope: string, text: string): boolean {
+  return cleanTexts(attackType)?.byScope.get(scope)?.has(text) ?? false;
+}
+
+/** Records that the detector judged `text` clean in `scope` with a request's inputs. */
+export function rememberClean(attackType: AttackType, scope: string, text: string): void {
+  if (text.length > maxCleanOperationLength) return;
+  const texts = cleanTexts(attackType);
+  if (texts === undefined) return;
+
+  if (texts.count >= maxCleanOperations) {
+    texts.byScope.clear();
+    texts.count = 0;
+  }
+  let set = texts.byScope.get(scope);
   if (set === undefined) {
     set = new Set();
-    remembered.set(attackType, set);
+    texts.byScope.set(scope, set);
   }
-  return set;
-}
-
-/** True when `key` was judged clean for `attackType` under the running policy. */
-export function isKnownClean(attackType: AttackType, key: string): boolean {
-  return cleanSet(attackType)?.has(key) ?? false;
-}
-
-/** Records that the detector judged `key` clean with a request's inputs. */
-export function rememberClean(attackType: AttackType, key: string): void {
-  if (key.length > maxCleanOperationLength) return;
-  const set = cleanSet(attackType);
-  if (set === undefined) return;
-  if (set.size >= maxCleanOperations) set.clear();
-  set.add(key);
+  if (set.has(text)) return;
+  set.add(text);
+  texts.count++;
 }

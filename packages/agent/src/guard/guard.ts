@@ -36,11 +36,13 @@ export interface Inspection {
    */
   readonly withoutInputs?: boolean;
   /**
-   * Identifies the operation for the cache of operations judged clean (the dialect and SQL text, a
-   * command line), for sinks whose detector judges the text alone against the inputs. Absent:
-   * judged every time.
+   * Identifies the operation for the cache of operations judged clean (the SQL text, a command
+   * line), for sinks whose detector judges the text alone against the inputs. Absent: judged every
+   * time.
    */
   readonly cleanKey?: string;
+  /** The setting that the verdict on `cleanKey` also depends on (the SQL dialect). Default "". */
+  readonly cleanScope?: string;
 }
 
 /** Applies the detector's mode and, when a policy is loaded, its allow rules and canary share. */
@@ -128,7 +130,9 @@ function inspectInContext(inspection: Inspection): RampartBlockedError | undefin
   const limits = agentState()?.policy?.inspection ?? defaultInspectionLimits;
   const cleanKey =
     limits.byType[inspection.attackType].failMode === "open" ? inspection.cleanKey : undefined;
-  if (cleanKey !== undefined && isKnownClean(inspection.attackType, cleanKey)) return undefined;
+  const cleanScope = inspection.cleanScope ?? "";
+  if (cleanKey !== undefined && isKnownClean(inspection.attackType, cleanScope, cleanKey))
+    return undefined;
 
   const inputs = context === undefined ? [] : context.inputs();
   if (inputs.length === 0 && inspection.withoutInputs !== true) return undefined;
@@ -141,7 +145,7 @@ function inspectInContext(inspection: Inspection): RampartBlockedError | undefin
   // A finding returned after the budget ran out is still acted on; the overrun is counted with it.
   if (finding !== undefined) return report(inspection, finding, context, failure);
   if (failure === undefined) {
-    if (cleanKey !== undefined) rememberClean(inspection.attackType, cleanKey);
+    if (cleanKey !== undefined) rememberClean(inspection.attackType, cleanScope, cleanKey);
     return undefined;
   }
 

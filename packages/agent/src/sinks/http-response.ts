@@ -1,14 +1,14 @@
 import http, { type ServerResponse } from "node:http";
 
 import { modeFor } from "../config";
-import type { RequestContext } from "../context/request-context";
+import { contextOfRequest, type RequestContext } from "../context/request-context";
 import { currentContext } from "../context/storage";
 import { detectHeaderInjection, detectOpenRedirect } from "../detectors/headers";
 import { detectXss, minInputLength } from "../detectors/html";
 import type { Finding, UserInput } from "../detectors/types";
 import { agentState } from "../guard/agent-state";
 import { inspect, isInspecting } from "../guard/guard";
-import { failOpen } from "../failsafe";
+import { failOpen, reportInternalError } from "../failsafe";
 import type { RuntimeInstrumentation } from "../instrument/runtime-hooks";
 import { wrapMethod } from "../instrument/wrap";
 
@@ -51,12 +51,15 @@ function stateOf(res: ServerResponse): ResponseState {
 }
 
 /**
- * Returns the current request's context when it owns this response and nothing blocked it yet. A response
- * whose request was blocked is the agent's own 403 page (or is about to be replaced by it), so it
- * is never inspected.
+ * Returns the context of this response's request, when nothing blocked it yet. A response whose
+ * request was blocked is the agent's own 403 page (or is about to be replaced by it), so it is never
+ * inspected. Node links each server response to its request (`res.req`), which is cheaper to read
+ * than the async context and also finds a response written from a callback that lost it.
  */
 function contextOf(res: ServerResponse): RequestContext | undefined {
-  const context = currentContext();
+  const req = (res as { req?: unknown }).req;
+  const context =
+    typeof req === "object" && req !== null ? contextOfRequest(req) : currentContext();
   if (context === undefined || context.res !== res || context.blockedEventId !== undefined)
     return undefined;
   return context;
@@ -353,9 +356,14 @@ function wrapBodyMethod(method: "write" | "end") {
   const kind = `sink.${sink}`;
   return (original: AnyMethod): AnyMethod =>
     function bodyMethod(this: ServerResponse, ...args: unknown[]) {
-      const verdict = failOpen(kind, "pass" as Verdict, () =>
-        inspectBody(this, sink, args[0], encodingOf(args)),
-      );
+      // A try block rather than failOpen, which would cost a closure on every response.
+      let verdict: Verdict;
+      try {
+        verdict = inspectBody(this, sink, args[0], encodingOf(args));
+      } catch (error) {
+        reportInternalError(kind, error);
+        verdict = "pass";
+      }
       if (verdict === "pass") {
         flushDeferredWriteHead(this);
         return writeBody(this, original, args);
@@ -388,6 +396,10 @@ function judgeWriteHead(res: ServerResponse, args: unknown[]): WriteHeadAction {
     return "replayed";
   }
 
+  // Node's own call from a body write that passed (`end` without an earlier `writeHead`) brings no
+  // headers to judge, so it needs neither the context nor holding back.
+  if (bodyWriteDepth > 0 && args.length <= 1) return "call";
+
   const context = contextOf(res);
   if (context === undefined) return "call";
   if (inspectWriteHeadArguments(res, args)) return "block";
@@ -402,9 +414,13 @@ function judgeWriteHead(res: ServerResponse, args: unknown[]): WriteHeadAction {
 function wrapWriteHead(original: AnyMethod): AnyMethod {
   originalWriteHead = original;
   return function writeHead(this: ServerResponse, ...args: unknown[]) {
-    const action = failOpen("sink.http.ServerResponse.writeHead", "call" as WriteHeadAction, () =>
-      judgeWriteHead(this, args),
-    );
+    let action: WriteHeadAction;
+    try {
+      action = judgeWriteHead(this, args);
+    } catch (error) {
+      reportInternalError("sink.http.ServerResponse.writeHead", error);
+      action = "call";
+    }
     if (action === "call") return original.apply(this, args);
     if (action === "block") sendBlockPage(this, "writeHead");
     return this;

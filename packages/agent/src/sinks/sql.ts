@@ -21,6 +21,7 @@ export function inspectSql(
     detect: (inputs) => detectSqlInjection(query, dialect, inputs),
     // The detector judges the text alone against the inputs, so a text judged clean once is not
     // judged again (guard/clean-operations.ts). So do the shell, code and node-serialize sinks.
-    cleanKey: `${dialect}\u0000${query}`,
+    cleanKey: query,
+    cleanScope: dialect,
   });
 }

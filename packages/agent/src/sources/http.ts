@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 
-import { failOpen } from "../failsafe";
+import { reportInternalError } from "../failsafe";
 import { RequestContext } from "../context/request-context";
 import { contextStorage } from "../context/storage";
 import { activeGate } from "../gate/gate-state";
@@ -20,11 +20,15 @@ function createContext(req: unknown, res: unknown): RequestContext | undefined {
   // and the async context would still cost every promise and callback of the request.
   if (agentState()?.config.mode === "off") return undefined;
 
-  return failOpen("source.http", undefined, () => {
+  // A try block rather than failOpen, which would cost a closure on every request.
+  try {
     if (!(req instanceof http.IncomingMessage) || !(res instanceof http.ServerResponse))
       return undefined;
     return new RequestContext(req, res);
-  });
+  } catch (error) {
+    reportInternalError("source.http", error);
+    return undefined;
+  }
 }
 
 function wrapEmit(original: Emit): Emit {

@@ -14,7 +14,7 @@ import {
 } from "../detectors/prototype-pollution/detect";
 import type { Finding, UserInput } from "../detectors/types";
 import type { RampartBlockedError } from "../errors";
-import { failOpen } from "../failsafe";
+import { reportInternalError } from "../failsafe";
 import { agentState } from "../guard/agent-state";
 import { inspect, isInspecting } from "../guard/guard";
 import type { RuntimeInstrumentation } from "../instrument/runtime-hooks";
@@ -155,8 +155,11 @@ export const prototypePollutionAtFinish: RuntimeInstrumentation = {
 let subscribed = false;
 
 function onResponseFinish(message: unknown): void {
-  failOpen("source.prototype-pollution", undefined, () => {
+  // A try block rather than failOpen, which would cost a closure on every response.
+  try {
     const request = (message as { request?: IncomingMessage }).request;
     if (request !== undefined) checkFinishedRequest(request);
-  });
+  } catch (error) {
+    reportInternalError("source.prototype-pollution", error);
+  }
 }
