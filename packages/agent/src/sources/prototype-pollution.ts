@@ -47,6 +47,13 @@ function queryKeyPaths(req: RequestMessage): string[][] {
 const pollutingWords = /proto|constructor/i;
 
 /**
+ * A percent-encoded ASCII letter (%41 to %7A, with some signs in between). A URL without one decodes
+ * to no new letter, so decoding cannot reveal the words above: `%2F` in a path parameter costs no
+ * decoding.
+ */
+const encodedLetter = /%[4-7][0-9a-f]/i;
+
+/**
  * Returns whether a request that no sink inspected could carry a polluting key: its URL names one
  * (percent-encoded letters included), a framework attached a parsed body or params object, or the
  * agent captured body bytes that the app read from the stream itself. A
@@ -55,7 +62,7 @@ const pollutingWords = /proto|constructor/i;
 function mayNeedFullCheck(context: RequestContext): boolean {
   const url = context.req.url ?? "";
   if (pollutingWords.test(url)) return true;
-  if (url.includes("%") && pollutingWords.test(safeDecode(url))) return true;
+  if (encodedLetter.test(url) && pollutingWords.test(safeDecode(url))) return true;
 
   const parsed = (context.frameworkRequest ?? context.req) as { body?: unknown; params?: unknown };
   return hasOwnKeys(parsed.body) || hasOwnKeys(parsed.params) || context.capturedBody !== undefined;

@@ -72,6 +72,14 @@ describe("prototype pollution, Express", () => {
     await expectEvent(() => current.client.get("/search?__proto__[isAdmin]=1"), "query.__proto__");
   });
 
+  test("percent-encoded __proto__ in query reported", async () => {
+    // `%70` is `p`: only the decoded URL spells the key.
+    await expectEvent(
+      () => current.client.get("/search?__%70roto__[isAdmin]=1"),
+      "query.__proto__",
+    );
+  });
+
   test("constructor[prototype] in query reported", async () => {
     await expectEvent(
       () => current.client.get("/search?constructor[prototype][isAdmin]=1"),

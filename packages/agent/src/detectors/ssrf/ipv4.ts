@@ -8,7 +8,11 @@ const ipv4Characters = /^[\dA-Fa-fXx.]+$/;
  * Returns the address as an unsigned 32-bit number, or undefined when the text is not an IPv4 address.
  */
 export function parseIPv4(text: string): number | undefined {
-  if (text === "" || text.length > 64 || !ipv4Characters.test(text)) return undefined;
+  if (text === "" || text.length > 64) return undefined;
+
+  const dotted = parseDottedDecimal(text);
+  if (dotted !== undefined) return dotted;
+  if (!ipv4Characters.test(text)) return undefined;
 
   const host = text.endsWith(".") ? text.slice(0, -1) : text;
 
@@ -22,6 +26,38 @@ export function parseIPv4(text: string): number | undefined {
     numbers.push(value);
   }
   return combineParts(numbers);
+}
+
+/**
+ * Parses the canonical form, four decimal parts of 0 to 255 without leading zeros (`127.0.0.1`),
+ * in one pass without allocating: the SSRF checks classify each connected address several times,
+ * and most are in this form. Returns undefined for any other text, which the general
+ * parser then reads (a leading zero makes a part octal there).
+ */
+function parseDottedDecimal(text: string): number | undefined {
+  let address = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0x2e) {
+      if (digits === 0 || dots === 3) return undefined;
+      address = address * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+      continue;
+    }
+
+    if (code < 0x30 || code > 0x39) return undefined;
+    if (digits > 0 && part === 0) return undefined;
+    part = part * 10 + (code - 0x30);
+    digits++;
+    if (part > 255) return undefined;
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  return address * 256 + part;
 }
 
 // Module constants: a regular expression literal inside a function is a new object per call.

@@ -62,6 +62,32 @@ test("IPv4 parse agrees with WHATWG URL", () => {
   );
 });
 
+test("digits and dots agree with WHATWG URL", () => {
+  // Texts of the characters that the canonical form uses: any mix of decimal parts, leading zeros
+  // (octal), empty parts and trailing dots.
+  const digitsAndDots = fc.string({
+    unit: fc.constantFrom(..."0123456789."),
+    minLength: 1,
+    maxLength: 20,
+  });
+  fc.assert(
+    fc.property(digitsAndDots, (text) => {
+      let urlHost: string | undefined;
+      try {
+        urlHost = new URL(`http://${text}/`).hostname;
+      } catch {
+        urlHost = undefined;
+      }
+      // WHATWG reads a host whose last part is not a number (`.`, `1..`) as a domain name.
+      if (urlHost !== undefined && !/^\d+\.\d+\.\d+\.\d+$/.test(urlHost)) return;
+
+      const parsed = parseIPv4(text);
+      assert.equal(parsed === undefined ? undefined : formatIPv4(parsed), urlHost, text);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
 test("IPv6 parse agrees with WHATWG URL", () => {
   const words = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 });
   fc.assert(
