@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 
-import { ensureFirstAdmin } from "./auth/sessions";
+import { ensureFirstAdmin, resetAdminPassword } from "./auth/sessions";
 import { runClientCommand } from "./cli-client";
 import { defaultRetentionDays } from "./events/retention";
 import { log } from "./log";
@@ -13,11 +13,14 @@ export const defaultPort = 7400;
 export const defaultDatabase = ".rampart/control.db";
 
 const usage = `Usage: rampart control [--port N] [--host ADDRESS] [--database PATH|URL] [--retention-days N]
+       rampart control --reset-admin-password [--database PATH|URL]
 
-  --port            port to listen on (default ${defaultPort}; 0 picks a free port)
-  --host            address to listen on (default 127.0.0.1; use 0.0.0.0 behind a TLS proxy)
-  --database        SQLite file (default ${defaultDatabase}) or postgres://user@host/db URL
-  --retention-days  days to keep events (default ${defaultRetentionDays})
+  --port                  port to listen on (default ${defaultPort}; 0 picks a free port)
+  --host                  address to listen on (default 127.0.0.1; use 0.0.0.0 behind a TLS proxy)
+  --database              SQLite file (default ${defaultDatabase}) or postgres://user@host/db URL
+  --retention-days        days to keep events (default ${defaultRetentionDays})
+  --reset-admin-password  give the admin a new password (generated and printed once, or taken from
+                          RAMPART_CONTROL_ADMIN_PASSWORD), end the admin's sessions, and exit
 
 To push a policy to a running control plane: rampart control policy push|list (--help there).
 
@@ -29,6 +32,31 @@ Environment:
 /** Hides the user and password of a database URL in messages. */
 function maskCredentials(database: string): string {
   return database.replace(/\/\/[^@/]*@/, "//***@");
+}
+
+/** Gives the admin `username` a new password and prints it; resolves with the exit code. */
+async function resetPassword(
+  db: Database,
+  username: string,
+  chosenPassword: string | undefined,
+): Promise<number> {
+  try {
+    const reset = await resetAdminPassword(db, username, chosenPassword);
+    if (reset === undefined) {
+      process.stderr.write(
+        `no admin named "${username}" in this database. Set RAMPART_CONTROL_ADMIN to the admin's name, or start the control plane once to create the first admin.\n`,
+      );
+      return 1;
+    }
+    process.stdout.write(
+      reset.password === undefined
+        ? `Password of "${username}" set from RAMPART_CONTROL_ADMIN_PASSWORD; its sessions ended\n`
+        : `New password of "${username}": "${reset.password}" (shown once: store it now); its sessions ended\n`,
+    );
+    return 0;
+  } finally {
+    await db.close();
+  }
 }
 
 /** Runs the control plane until SIGINT or SIGTERM. Resolves with the exit code. */
@@ -44,6 +72,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         host: { type: "string" },
         database: { type: "string" },
         "retention-days": { type: "string" },
+        "reset-admin-password": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -90,16 +119,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   const username = process.env.RAMPART_CONTROL_ADMIN ?? "admin";
-  const admin = await ensureFirstAdmin(
-    db,
-    username,
-    process.env.RAMPART_CONTROL_ADMIN_PASSWORD || undefined,
-  );
-  if (!admin.created && process.env.RAMPART_CONTROL_ADMIN_PASSWORD) {
-    log.warn(
-      {},
-      "RAMPART_CONTROL_ADMIN_PASSWORD ignored: it only sets the first admin's password on a new database",
-    );
+  const chosenPassword = process.env.RAMPART_CONTROL_ADMIN_PASSWORD || undefined;
+  if (values["reset-admin-password"] === true) {
+    return resetPassword(db, username, chosenPassword);
   }
 
   let plane: ControlPlane;
@@ -111,6 +133,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       `failed to listen on ${host}:${port}: ${(error as Error).message}. Choose another --port or --host.\n`,
     );
     return 1;
+  }
+
+  // The first admin is created once the server listens, so that a start that fails earlier stores
+  // no generated password that was never printed.
+  const admin = await ensureFirstAdmin(db, username, chosenPassword);
+  if (!admin.created && chosenPassword !== undefined) {
+    log.warn(
+      {},
+      "RAMPART_CONTROL_ADMIN_PASSWORD ignored: it only sets the first admin's password on a new database (use --reset-admin-password to change it)",
+    );
   }
 
   process.stdout.write(`Rampart control plane listening on ${plane.url}\n`);

@@ -1,3 +1,7 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+
+import { agentCodeDir } from "../agent-dir";
 import { CliError, exitCodes, type Command } from "./io";
 
 interface ControlPackage {
@@ -21,11 +25,22 @@ export const controlCommand: Command = {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== "MODULE_NOT_FOUND" && code !== "ERR_MODULE_NOT_FOUND") throw error;
-      throw new CliError(
-        "the control plane is a separate package: install it with `npm install @rampart/control`",
-        exitCodes.failed,
-      );
+      // In a clone of the repository the package is there but its dist folder is not built yet.
+      const message = isInstalled("@rampart/control")
+        ? "the control plane package @rampart/control is installed but not built: run `npm run build` at the root of the Rampart repository (or `npm run control`, which builds first)"
+        : "the control plane is a separate package: install it with `npm install @rampart/control`";
+      throw new CliError(message, exitCodes.failed);
     }
     return control.main(args);
   },
 };
+
+/** True when `name`'s package.json resolves from the agent's folder, as its import does, built or not. */
+export function isInstalled(name: string): boolean {
+  try {
+    createRequire(path.join(agentCodeDir, "index.js")).resolve(`${name}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -5,6 +5,7 @@ import type { Database } from "../store/database";
 import { HttpError } from "../http/errors";
 import { readCookies } from "../http/request";
 import { hashPassword, verifyPassword } from "./password";
+import { audit } from "../audit";
 import { hashSecret, newId, newSecret } from "./tokens";
 
 export const sessionCookie = "rampart_session";
@@ -38,6 +39,35 @@ export async function ensureFirstAdmin(
     Date.now(),
   ]);
   return password === undefined ? { created: true, password: chosen } : { created: true };
+}
+
+/**
+ * Sets a new password for the admin `username` (generated when `password` is undefined), ends that
+ * admin's sessions and audits the change. Returns undefined when no admin has that name.
+ */
+export async function resetAdminPassword(
+  db: Database,
+  username: string,
+  password: string | undefined,
+): Promise<{ password?: string } | undefined> {
+  const admin = await db.get<{ id: string }>("SELECT id FROM admins WHERE username = ?", [
+    username,
+  ]);
+  if (admin === undefined) return undefined;
+
+  const chosen = password ?? newSecret().slice(0, 20);
+  const passwordHash = await hashPassword(chosen);
+  await db.transaction(async (tx) => {
+    await tx.run("UPDATE admins SET password_hash = ? WHERE id = ?", [passwordHash, admin.id]);
+    await tx.run("DELETE FROM sessions WHERE admin_id = ?", [admin.id]);
+    await audit(tx, {
+      actor: "cli",
+      action: "admin.password_reset",
+      target: username,
+      reason: "rampart control --reset-admin-password",
+    });
+  });
+  return password === undefined ? { password: chosen } : {};
 }
 
 /** Checks a username and password; on success stores a session and returns its cookie value and CSRF token. */
