@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import net from "node:net";
 import { after, before, describe, test } from "node:test";
 
 import { startApp, type RunningApp } from "../helpers/app-process";
@@ -264,5 +266,56 @@ describe("agent control plane client", () => {
     } finally {
       await flooded.stop();
     }
+  });
+});
+
+describe("agent with an unresponsive control plane", () => {
+  let silent: net.Server;
+  const sockets = new Set<net.Socket>();
+  let app: RunningApp;
+
+  before(async () => {
+    // Accepts connections and reads every request, but never answers one.
+    silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.resume();
+    });
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    const { port } = silent.address() as net.AddressInfo;
+
+    app = await startApp({
+      script: "frameworks/express.cjs",
+      loader: "require",
+      env: {
+        FRAMEWORK: "express4",
+        RAMPART_MODE: "block",
+        RAMPART_CONTROL_URL: `http://127.0.0.1:${port}`,
+        RAMPART_TOKEN: "token-of-a-silent-control-plane",
+        RAMPART_INSTANCE: "shop-silent",
+      },
+    });
+  });
+  after(async () => {
+    await app?.stop();
+    for (const socket of sockets) socket.destroy();
+    silent?.close();
+  });
+
+  test("requests stay fast and protected", async () => {
+    await waitFor("a connection to the control plane", async () =>
+      sockets.size > 0 ? true : undefined,
+    );
+
+    const latencies: number[] = [];
+    for (let index = 0; index < 20; index++) {
+      const started = performance.now();
+      assert.equal(await statusOf(app, attackPath(`silent${index}`)), 403);
+      assert.equal(await statusOf(app, benignPath), 200);
+      latencies.push(performance.now() - started);
+    }
+    const slowest = Math.max(...latencies);
+    assert.ok(slowest < 1000, `a request pair took ${slowest} ms`);
   });
 });

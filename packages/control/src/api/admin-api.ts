@@ -9,7 +9,7 @@ import {
 } from "../auth/sessions";
 import { audit, listAudit } from "../audit";
 import { listAgents } from "../fleet/agent-store";
-import { syncLag } from "../fleet/sync-lag";
+import { fleetSyncLag, syncLag } from "../fleet/sync-lag";
 import { HttpError, badRequest } from "../http/errors";
 import { readJsonObject } from "../http/request";
 import type { Router } from "../http/router";
@@ -154,8 +154,9 @@ export function addAdminRoutes(router: Router, db: Database): void {
     await requireAdmin(db, req);
     const service = optionalName(url, "service");
     const environment = optionalName(url, "environment");
+    if (service === undefined && environment === undefined) return fleetSyncLag(db);
     if (service === undefined || environment === undefined)
-      throw badRequest("service and environment are required");
+      throw badRequest("give both service and environment, or neither for the whole fleet");
     return syncLag(db, service, environment);
   });
 

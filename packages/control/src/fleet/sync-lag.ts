@@ -73,3 +73,38 @@ export async function syncLag(
   }
   return { service, environment, changedAt, synced, pending, maxLagMs };
 }
+
+/** Sync lag of the whole fleet: every service and environment that has an online agent. */
+export interface FleetSyncLag {
+  readonly synced: number;
+  readonly pending: number;
+  /** Largest lag over every online agent, in milliseconds. */
+  readonly maxLagMs: number;
+  readonly services: readonly SyncLag[];
+}
+
+/**
+ * Computes `syncLag` for each service and environment with online agents, and the fleet's totals.
+ * NOTE: `listAgents` returns 2,000 agents at most, so a larger fleet is judged on a part of it.
+ */
+export async function fleetSyncLag(db: Database): Promise<FleetSyncLag> {
+  const pairs = new Map<string, { service: string; environment: string }>();
+  for (const agent of await listAgents(db, {})) {
+    if (!agent.online) continue;
+    pairs.set(`${agent.service}\u0000${agent.environment}`, {
+      service: agent.service,
+      environment: agent.environment,
+    });
+  }
+
+  const services: SyncLag[] = [];
+  for (const { service, environment } of pairs.values()) {
+    services.push(await syncLag(db, service, environment));
+  }
+  return {
+    synced: services.reduce((sum, lag) => sum + lag.synced, 0),
+    pending: services.reduce((sum, lag) => sum + lag.pending, 0),
+    maxLagMs: services.reduce((max, lag) => Math.max(max, lag.maxLagMs), 0),
+    services,
+  };
+}

@@ -237,6 +237,25 @@ for (const { kind, create } of databaseKinds) {
       );
       assert.equal(lag.status, 200);
       assert.ok(lag.body.maxLagMs >= 0);
+
+      const fleet = await control.admin.request<{
+        pending: number;
+        maxLagMs: number;
+        services: { service: string; environment: string; maxLagMs: number }[];
+      }>("GET", "/api/sync-lag");
+      assert.equal(fleet.status, 200);
+      const checkout = fleet.body.services.find(
+        (entry) => entry.service === "checkout" && entry.environment === "production",
+      );
+      assert.ok(checkout !== undefined, JSON.stringify(fleet.body));
+      assert.ok(fleet.body.maxLagMs >= checkout.maxLagMs);
+      assert.equal(
+        fleet.body.maxLagMs,
+        Math.max(...fleet.body.services.map((entry) => entry.maxLagMs)),
+      );
+
+      const half = await control.admin.request("GET", "/api/sync-lag?service=checkout");
+      assert.equal(half.status, 400);
     });
 
     test("a revoked token is refused, and a token cannot reach another service's agent", async () => {
