@@ -139,6 +139,16 @@ export const migrations: readonly Migration[] = [
       `ALTER TABLE agents ADD COLUMN rejected_at BIGINT`,
     ],
   },
+  {
+    version: 3,
+    name: "event indexes for the route, client and action filters",
+    statements: [
+      // Each filter of the event list narrows by one column and sorts by time, newest first.
+      `CREATE INDEX events_route_time ON events (route, time)`,
+      `CREATE INDEX events_client_time ON events (client_ip, time)`,
+      `CREATE INDEX events_action_time ON events (action, time)`,
+    ],
+  },
 ];
 
 /**

@@ -129,6 +129,22 @@ for (const { kind, create } of databaseKinds) {
       );
       // Indexes 1, 5, 9, ..., 29 carry this address.
       assert.equal(byClient.body.events.length, 8);
+
+      const all = await control.admin.request<{ events: unknown[] }>(
+        "GET",
+        "/api/events?limit=500",
+      );
+      const byRoute = await control.admin.request<{ events: { route: string }[] }>(
+        "GET",
+        "/api/events?route=%2Fusers&limit=500",
+      );
+      assert.equal(byRoute.body.events.length, all.body.events.length);
+      assert.ok(byRoute.body.events.every((event) => event.route === "/users"));
+      const otherRoute = await control.admin.request<{ events: unknown[] }>(
+        "GET",
+        "/api/events?route=%2Forders&limit=500",
+      );
+      assert.equal(otherRoute.body.events.length, 0);
     });
 
     test("one event has its payload; counts by type and over time add up", async () => {

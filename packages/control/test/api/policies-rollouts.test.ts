@@ -187,6 +187,56 @@ for (const { kind, create } of databaseKinds) {
       );
     });
 
+    test("earlier version rolled out again", async () => {
+      const agent = await register("pod-rollback");
+      const delivered = async () =>
+        (
+          await agentRequest<{ version: string; content: string }>(
+            control.plane.url,
+            token,
+            "GET",
+            `/api/agents/${agent}/policy`,
+          )
+        ).body;
+
+      const good = await createPolicy(monitorPolicy, "known good");
+      await control.admin.request("POST", "/api/rollouts", {
+        policy_id: good.id,
+        canary_percent: 100,
+        reason: "known good for all",
+      });
+      const bad = await createPolicy(blockPolicy, "turned out too strict");
+      await control.admin.request("POST", "/api/rollouts", {
+        policy_id: bad.id,
+        canary_percent: 100,
+        reason: "block for all",
+      });
+      assert.equal((await delivered()).version, `checkout/production@${bad.version}`);
+
+      // Rolling back a promoted version is a rollout of the earlier one, audited with its reason.
+      const back = await control.admin.request<{ state: string }>("POST", "/api/rollouts", {
+        policy_id: good.id,
+        canary_percent: 100,
+        reason: "roll back: too many blocks",
+      });
+      assert.equal(back.status, 201, JSON.stringify(back.body));
+      assert.equal(back.body.state, "promoted");
+      const current = await delivered();
+      assert.equal(current.version, `checkout/production@${good.version}`);
+      assert.equal(current.content, monitorPolicy);
+
+      const audit = await control.admin.request<{ entries: { action: string; reason: string }[] }>(
+        "GET",
+        "/api/audit",
+      );
+      assert.ok(
+        audit.body.entries.some(
+          (entry) =>
+            entry.action === "rollout.start" && entry.reason === "roll back: too many blocks",
+        ),
+      );
+    });
+
     test("long polling: 304, then the new policy", async () => {
       const agent = await register("poller");
       const first = await agentRequest(
