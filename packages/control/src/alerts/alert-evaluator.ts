@@ -1,4 +1,5 @@
-import { offlineAfterMs } from "../fleet/agent-store";
+import { listAgents, offlineAfterMs } from "../fleet/agent-store";
+import { fleetSyncLag } from "../fleet/sync-lag";
 import { log } from "../log";
 import type { Database } from "../store/database";
 import { claimFiring, listAlertRules, type AlertRule } from "./alert-rules";
@@ -6,10 +7,30 @@ import { claimFiring, listAlertRules, type AlertRule } from "./alert-rules";
 /** Time a webhook call may take, in milliseconds. */
 const webhookTimeoutMs = 5000;
 
-/** Computes the rule's figure now: events in its window, or agents offline. */
+/**
+ * Computes the rule's figure now: events or rollbacks in its window, or the current state of the
+ * online agents (offline count, overhead, error rate, sync lag).
+ */
 export async function alertValue(db: Database, rule: AlertRule, now: number): Promise<number> {
   const serviceSql = rule.service === null ? "" : " AND service = ?";
   const serviceParams = rule.service === null ? [] : [rule.service];
+  if (rule.metric === "overhead_us" || rule.metric === "agent_errors") {
+    return agentFigure(db, rule.metric, rule.service);
+  }
+  if (rule.metric === "sync_lag_ms") {
+    const fleet = await fleetSyncLag(db);
+    const lags = fleet.services
+      .filter((lag) => rule.service === null || lag.service === rule.service)
+      .map((lag) => lag.maxLagMs);
+    return Math.max(0, ...lags);
+  }
+  if (rule.metric === "rollbacks") {
+    const row = await db.get(
+      `SELECT COUNT(*) AS count FROM rollouts WHERE state = 'rolled_back' AND decided_at >= ?${serviceSql}`,
+      [now - rule.window_seconds * 1000, ...serviceParams],
+    );
+    return Number(row?.count ?? 0);
+  }
   if (rule.metric === "offline_agents") {
     // Agents gone for more than a day are decommissioned rather than offline.
     const row = await db.get(
@@ -29,6 +50,28 @@ export async function alertValue(db: Database, rule: AlertRule, now: number): Pr
     [now - rule.window_seconds * 1000, ...serviceParams],
   );
   return Number(row?.count ?? 0);
+}
+
+/** Returns the largest overhead (µs per request) or the error rate (per 1,000 requests) of online agents. */
+async function agentFigure(
+  db: Database,
+  metric: "overhead_us" | "agent_errors",
+  service: string | null,
+): Promise<number> {
+  const agents = (await listAgents(db, service === null ? {} : { service })).filter(
+    (agent) => agent.online,
+  );
+  if (metric === "overhead_us") {
+    return Math.max(0, ...agents.map((agent) => Math.round(agent.stats.overhead_ms * 1000)));
+  }
+
+  let requests = 0;
+  let errors = 0;
+  for (const agent of agents) {
+    requests += agent.stats.requests;
+    errors += agent.stats.internal_errors;
+  }
+  return requests === 0 ? 0 : (errors * 1000) / requests;
 }
 
 /**

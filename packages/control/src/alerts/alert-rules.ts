@@ -9,6 +9,12 @@ export const alertMetrics = {
   blocks: "blocked operations",
   false_positives: "events marked as false positives",
   offline_agents: "agents that missed three heartbeats (the window is ignored)",
+  overhead_us:
+    "largest inspection time per request of an online agent, in µs (the window is ignored)",
+  agent_errors:
+    "agent internal errors per 1,000 requests over the online agents (the window is ignored)",
+  sync_lag_ms: "largest policy sync lag of an online agent, in ms (the window is ignored)",
+  rollbacks: "rollouts rolled back, by a person or on their own",
 } as const;
 export type AlertMetric = keyof typeof alertMetrics;
 

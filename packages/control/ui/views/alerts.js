@@ -10,6 +10,10 @@ const metrics = {
   blocks: "blocked operations",
   false_positives: "events marked as false positives",
   offline_agents: "offline agents (the window is ignored)",
+  overhead_us: "largest agent overhead per request, µs (the window is ignored)",
+  agent_errors: "agent errors per 1,000 requests (the window is ignored)",
+  sync_lag_ms: "largest policy sync lag, ms (the window is ignored)",
+  rollbacks: "rollouts rolled back",
 };
 
 function input(label, attributes) {
