@@ -16,6 +16,13 @@ export const sendIntervalMs = 1000;
 export const maxBatchEvents = 1000;
 /** Most bytes of one batch body, below the control plane's 4 MiB limit. */
 const maxBatchBytes = 3.5 * 1024 * 1024;
+/**
+ * Forensic snapshots kept for the next batches; a full queue drops its oldest (counted under the
+ * exporter `control_snapshots`). Each batch carries up to this many, the control plane's limit being 50.
+ */
+export const maxQueuedSnapshots = 20;
+/** Exporter name under which dropped snapshots are counted in rampart_events_dropped_total. */
+export const snapshotExporterName = "control_snapshots";
 
 /**
  * Sends security events to the control plane in batches, from a bounded buffer that drops its
@@ -29,6 +36,8 @@ export class ControlEventShipper implements EventExporter {
   delivered = 0;
 
   private readonly buffer: EventBuffer<SecurityEvent>;
+  /** Snapshots waiting to go with the next batch, oldest first. */
+  private snapshots: object[] = [];
   private timer: NodeJS.Timeout | undefined;
   private sending = false;
   private closed = false;
@@ -58,9 +67,20 @@ export class ControlEventShipper implements EventExporter {
     return undefined;
   }
 
+  /** Queues a forensic snapshot (already redacted) to go with the next batch of events. */
+  attachSnapshot(snapshot: object): void {
+    if (this.closed) return;
+    this.snapshots.push(snapshot);
+    if (this.snapshots.length > maxQueuedSnapshots) {
+      this.snapshots.shift();
+      countDroppedEvents(snapshotExporterName, "queue_full");
+    }
+    if (this.failures === 0) this.schedule(sendIntervalMs);
+  }
+
   /** Resolves once the buffer is empty, or at the next failed delivery. */
   flushQueued(): Promise<void> {
-    if (this.buffer.length === 0 && !this.sending) return Promise.resolve();
+    if (this.pending() === 0 && !this.sending) return Promise.resolve();
     this.schedule(0);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
@@ -71,12 +91,16 @@ export class ControlEventShipper implements EventExporter {
     // NOTE: events still buffered at exit are counted as dropped; an HTTP call cannot finish in an exit handler.
     const pending = this.buffer.drain().length;
     if (pending > 0) countDroppedEvents(this.name, "delivery_failed", pending);
+    if (this.snapshots.length > 0) {
+      countDroppedEvents(snapshotExporterName, "delivery_failed", this.snapshots.length);
+      this.snapshots = [];
+    }
     this.wake();
   }
 
   /** Sends at once what is buffered, when the control plane came back (a successful poll or heartbeat). */
   resume(): void {
-    if (this.failures === 0 || this.buffer.length === 0) return;
+    if (this.failures === 0 || this.pending() === 0) return;
     this.failures = 0;
     this.schedule(0, true);
   }
@@ -103,7 +127,7 @@ export class ControlEventShipper implements EventExporter {
     this.sending = true;
     let retryInMs: number | undefined;
     try {
-      while (this.buffer.length > 0 && !this.closed) {
+      while (this.pending() > 0 && !this.closed) {
         retryInMs = await this.sendBatch();
         if (retryInMs !== undefined) break;
       }
@@ -114,20 +138,27 @@ export class ControlEventShipper implements EventExporter {
     if (retryInMs !== undefined) {
       this.wake();
       this.schedule(retryInMs);
-    } else if (this.buffer.length === 0) this.wake();
+    } else if (this.pending() === 0) this.wake();
     else this.schedule(sendIntervalMs);
+  }
+
+  /** Events and snapshots waiting to be sent. */
+  private pending(): number {
+    return this.buffer.length + this.snapshots.length;
   }
 
   /** Sends one batch; returns the delay before a retry when it must be sent again. */
   private async sendBatch(): Promise<number | undefined> {
     const id = await this.client.registered();
     const batch = this.takeBatch();
+    const snapshots = this.snapshots;
+    this.snapshots = [];
 
     let failure: Error;
     let retryAfter: number | undefined;
     try {
       const response = await this.client.call("POST", `api/agents/${id}/events`, {
-        body: { events: batch },
+        body: snapshots.length === 0 ? { events: batch } : { events: batch, snapshots },
       });
       if (response.status === 202 || response.status === 200) {
         this.accepted(batch.length, response.body);
@@ -142,6 +173,8 @@ export class ControlEventShipper implements EventExporter {
         response.status >= 500;
       if (!retryable) {
         this.refused(batch.length, response.status);
+        if (snapshots.length > 0)
+          countDroppedEvents(snapshotExporterName, "rejected", snapshots.length);
         return undefined;
       }
       failure = new ControlHttpError(response.status, response);
@@ -156,8 +189,18 @@ export class ControlEventShipper implements EventExporter {
 
     const dropped = this.buffer.putBack(batch);
     if (dropped > 0) countDroppedEvents(this.name, "queue_full", dropped);
+    this.putBackSnapshots(snapshots);
     this.failures += 1;
     return retryAfter ?? retryDelayMs(this.failures);
+  }
+
+  /** Returns unsent snapshots to the front of the queue, keeping the newest within its bound. */
+  private putBackSnapshots(unsent: object[]): void {
+    if (unsent.length === 0) return;
+    const merged = [...unsent, ...this.snapshots];
+    const excess = merged.length - maxQueuedSnapshots;
+    if (excess > 0) countDroppedEvents(snapshotExporterName, "queue_full", excess);
+    this.snapshots = excess > 0 ? merged.slice(excess) : merged;
   }
 
   /** Logs the first busy or failed response of a run of them. */

@@ -1,5 +1,6 @@
 import { contextStorage } from "../context/storage";
 import { reportInternalError } from "../failsafe";
+import { onSnapshot } from "../forensics";
 import { agentState } from "../guard/agent-state";
 import { log } from "../log";
 import type { PipelineExporter } from "../telemetry/pipeline";
@@ -35,6 +36,8 @@ export function createControlConnection(settings: ControlSettings): ControlConne
   );
   const client = new ControlClient(settings, health);
   const shipper = new ControlEventShipper(client, settings.bufferEvents);
+  // Snapshots exist only when RAMPART_SNAPSHOTS captures them; each also goes to the control plane.
+  const stopSnapshots = onSnapshot((snapshot) => shipper.attachSnapshot(snapshot));
   const stats = new PolicyStats();
   const heartbeat = new Heartbeat(client, stats, () => {
     shipper.resume();
@@ -63,6 +66,7 @@ export function createControlConnection(settings: ControlSettings): ControlConne
       });
     },
     stop: () => {
+      stopSnapshots();
       sync.stop();
       heartbeat.stop();
       client.close();

@@ -14,6 +14,24 @@ import { SnapshotStore, type SnapshotStats } from "./store";
 const responseWaitMs = 5_000;
 
 let store: SnapshotStore | undefined;
+
+type SnapshotListener = (snapshot: Snapshot) => void;
+const listeners = new Set<SnapshotListener>();
+
+/**
+ * Calls `listener` with each snapshot once it is complete and queued for the disk (the control
+ * plane client sends them on). Returns the function that removes the listener.
+ */
+export function onSnapshot(listener: SnapshotListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function publish(snapshot: Snapshot): void {
+  for (const listener of listeners) {
+    failOpen("snapshot.listener", undefined, () => listener(snapshot));
+  }
+}
 let storeConfig: AgentConfig | undefined;
 let exitHookInstalled = false;
 
@@ -70,6 +88,7 @@ function queueAfterResponse(
     const start = requestStart(context);
     if (responded) snapshot.timings.time_to_block_ms = millisecondsSince(start.monotonicMs);
     target.addReserved(snapshot);
+    publish(snapshot);
   };
   const timer = setTimeout(() => queue(false), responseWaitMs);
   timer.unref();
@@ -91,6 +110,7 @@ function snapshotDetection(event: SecurityEvent, context: RequestContext | undef
     return;
   }
   target.add(snapshot);
+  publish(snapshot);
 }
 
 /**

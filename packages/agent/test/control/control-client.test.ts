@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { startApp, type RunningApp } from "../helpers/app-process";
@@ -317,5 +320,55 @@ describe("agent with an unresponsive control plane", () => {
     }
     const slowest = Math.max(...latencies);
     assert.ok(slowest < 1000, `a request pair took ${slowest} ms`);
+  });
+});
+
+describe("agent snapshots sent to the control plane", () => {
+  let control: TestControlPlane;
+  let app: RunningApp;
+  let snapshotDir: string;
+
+  before(async () => {
+    control = await TestControlPlane.start();
+    const token = await control.createToken(service, environment);
+    snapshotDir = mkdtempSync(path.join(tmpdir(), "rampart-snapshots-"));
+    app = await startAgentApp(control, token, "shop-snapshots", {
+      RAMPART_MODE: "block",
+      RAMPART_SNAPSHOTS: "blocks",
+      RAMPART_SNAPSHOT_DIR: snapshotDir,
+    });
+  });
+  after(async () => {
+    await app?.stop();
+    await control?.close();
+    rmSync(snapshotDir, { recursive: true, force: true });
+  });
+
+  test("blocked request's snapshot stored with its event", async () => {
+    assert.equal(await statusOf(app, attackPath("snap")), 403);
+
+    const row = await waitFor(
+      "the snapshot at the control plane",
+      async () =>
+        (
+          await control.db.all<{ event_id: string; content: string }>(
+            "SELECT event_id, content FROM snapshots",
+          )
+        )[0],
+      20_000,
+    );
+    const snapshot = JSON.parse(row.content) as {
+      event_id: string;
+      action: string;
+      timings: { time_to_block_ms?: number };
+    };
+    assert.equal(snapshot.event_id, row.event_id);
+    assert.equal(snapshot.action, "blocked");
+    assert.equal(typeof snapshot.timings.time_to_block_ms, "number");
+
+    const event = await control.db.get<{ id: string }>("SELECT id FROM events WHERE id = ?", [
+      row.event_id,
+    ]);
+    assert.equal(event?.id, row.event_id, "the event of the snapshot is stored too");
   });
 });

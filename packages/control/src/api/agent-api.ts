@@ -1,5 +1,6 @@
 import { requireAgent } from "../auth/agent-tokens";
 import { ingestEvents } from "../events/event-store";
+import { ingestSnapshots } from "../events/snapshot-store";
 import {
   type AgentRow,
   agentInScope,
@@ -147,8 +148,9 @@ export function addAgentRoutes(router: Router, db: Database): void {
     try {
       const body = await readJsonObject(req, eventBodyLimit);
       const result = await ingestEvents(db, agent, body.events);
+      const snapshots = await ingestSnapshots(db, agent, body.snapshots);
       res.statusCode = 202;
-      return result;
+      return { ...result, snapshots };
     } finally {
       ingesting -= 1;
     }

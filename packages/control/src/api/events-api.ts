@@ -1,5 +1,6 @@
 import { requireAdmin } from "../auth/sessions";
 import { eventCounts, getEvent, listEvents, type EventFilter } from "../events/event-queries";
+import { getSnapshot } from "../events/snapshot-store";
 import { markFalsePositive, proposedAllowRules } from "../events/false-positives";
 import { createAlertRule, deleteAlertRule, listAlertRules } from "../alerts/alert-rules";
 import { badRequest } from "../http/errors";
@@ -51,7 +52,8 @@ export function addEventRoutes(router: Router, db: Database): void {
 
   router.add("GET", "/api/events/:id", async ({ req, params }) => {
     await requireAdmin(db, req);
-    return getEvent(db, params.id as string);
+    const event = await getEvent(db, params.id as string);
+    return { ...event, snapshot: await getSnapshot(db, event.id) };
   });
 
   router.add("POST", "/api/events/:id/false-positive", async ({ req, params }) => {

@@ -5,7 +5,7 @@ export const defaultRetentionDays = 30;
 /** Most rows deleted per statement, so one pass never holds a long lock on a busy table. */
 const deleteBatch = 5000;
 
-/** Deletes events older than `days`; returns how many went. */
+/** Deletes events and snapshots older than `days`; returns how many events went. */
 export async function deleteOldEvents(
   db: Database,
   days: number,
@@ -19,6 +19,15 @@ export async function deleteOldEvents(
       [cutoff],
     );
     total += deleted;
+    if (deleted < deleteBatch) break;
+  }
+
+  // Snapshots go by the same age, counted from their arrival.
+  for (;;) {
+    const deleted = await db.run(
+      `DELETE FROM snapshots WHERE event_id IN (SELECT event_id FROM snapshots WHERE received_at < ? LIMIT ${deleteBatch})`,
+      [cutoff],
+    );
     if (deleted < deleteBatch) return total;
   }
 }

@@ -149,6 +149,22 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX events_action_time ON events (action, time)`,
     ],
   },
+  {
+    version: 4,
+    name: "forensic snapshots sent by agents",
+    statements: [
+      // One redacted snapshot per event, as the agent wrote it to its own disk (JSON text).
+      `CREATE TABLE snapshots (
+        event_id TEXT PRIMARY KEY,
+        service TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        content TEXT NOT NULL
+      )`,
+      `CREATE INDEX snapshots_received ON snapshots (received_at)`,
+    ],
+  },
 ];
 
 /**

@@ -75,6 +75,15 @@ const attackEvent = agentEvent(100, {
   stack: [`at render (/srv/app/search.js:10:5) ${scriptPayload}`],
 });
 
+/** The agent's forensic snapshot of the attack, with markup in a header that must stay text. */
+const attackSnapshot = {
+  snapshot_version: 1,
+  event_id: attackEvent.event_id,
+  action: "blocked",
+  request: { method: "GET", url: "/search?q=x", headers: { "user-agent": imagePayload } },
+  timings: { inspection_ms: 0.37, time_to_block_ms: 2.5 },
+};
+
 /** Six ordinary events (three blocked) and the attack event, which is blocked too. */
 const events = [...Array.from({ length: 6 }, (_, index) => agentEvent(index)), attackEvent];
 const blockedCount = events.filter((event) => event.action === "blocked").length;
@@ -165,7 +174,7 @@ describe("dashboard in Chromium", () => {
       token,
       "POST",
       `/api/agents/${agentId}/events`,
-      { events },
+      { events, snapshots: [attackSnapshot] },
     );
     assert.equal(posted.status, 202);
     assert.equal(posted.body.accepted, events.length);
@@ -245,7 +254,7 @@ describe("dashboard in Chromium", () => {
     assert.equal(await page.locator("tr", { hasText: attackRoute }).count(), 1);
   });
 
-  test("event detail shows payload, stack and trace id as text", async () => {
+  test("event detail shows payload, stack, trace id and snapshot as text", async () => {
     await page.locator("tr", { hasText: attackRoute }).getByRole("link").click();
     const payloadText = await textOf("#payload");
 
@@ -255,6 +264,9 @@ describe("dashboard in Chromium", () => {
     assert.ok(stack.includes(scriptPayload), stack);
     const fields = await textOf("dl.fields");
     assert.ok(fields.includes(String(attackEvent.trace_id)), fields);
+    const snapshot = await textOf("#snapshot");
+    assert.ok(snapshot.includes("time_to_block_ms"), snapshot);
+    assert.ok(snapshot.includes(imagePayload), snapshot);
     assert.equal(await page.locator("img").count(), 0);
     // The only script element is the dashboard's own module.
     assert.equal(await page.locator("script").count(), 1);

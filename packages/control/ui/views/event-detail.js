@@ -103,5 +103,25 @@ async function renderEvent(container, id, marked) {
     el("pre", { class: "stack" }, stackText(payload.stack)),
     el("h2", {}, "Payload (redacted by the agent)"),
     el("pre", { class: "payload", id: "payload" }, JSON.stringify(payload, null, 2)),
+    el("h2", {}, "Forensic snapshot"),
+    snapshotSection(event.snapshot),
+  );
+}
+
+/** Renders the agent's snapshot as text: its timings, then the whole redacted document. */
+function snapshotSection(snapshot) {
+  if (snapshot === null || snapshot === undefined) {
+    return el(
+      "p",
+      { id: "snapshot" },
+      "None: the agent sends one when RAMPART_SNAPSHOTS captures this kind of event.",
+    );
+  }
+  const timings = snapshot.timings ?? {};
+  return el(
+    "div",
+    { id: "snapshot" },
+    definitionList(Object.entries(timings).map(([name, value]) => [name, asText(value)])),
+    el("pre", { class: "payload" }, JSON.stringify(snapshot, null, 2)),
   );
 }
