@@ -24,7 +24,8 @@ test("demo reports into a control plane", { timeout: 120_000 }, async () => {
           env: { ...process.env, RAMPART_CONTROL_URL: control.url, RAMPART_TOKEN: token },
         },
         (error, stdout) => {
-          const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+          let code: number | null = 0;
+          if (error !== null) code = typeof error.code === "number" ? error.code : null;
           resolve({ code, stdout });
         },
       );
