@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -372,3 +373,80 @@ describe("agent snapshots sent to the control plane", () => {
     assert.equal(event?.id, row.event_id, "the event of the snapshot is stored too");
   });
 });
+
+describe("agent with a busy control plane", () => {
+  /** Each events call: when it came (ms since the test started), its status, its event ids. */
+  const calls: { at: number; status: number; ids: string[] }[] = [];
+  const started = performance.now();
+  let stub: http.Server;
+  let app: RunningApp;
+
+  before(async () => {
+    // The agent's side of the API, with an event store that is busy for the first batch.
+    stub = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", () => {
+        const url = req.url ?? "";
+        if (url.endsWith("/register")) return sendJson(res, 200, { agent_id: "busy-1" });
+        if (url.includes("/policy")) {
+          // A long poll that ends without a change.
+          setTimeout(() => res.writeHead(304).end(), 500);
+          return undefined;
+        }
+        if (!url.endsWith("/events")) return sendJson(res, 200, { ok: true });
+
+        const ids = (JSON.parse(body) as { events: { event_id: string }[] }).events.map(
+          (event) => event.event_id,
+        );
+        const status = calls.length === 0 ? 429 : 202;
+        calls.push({ at: performance.now() - started, status, ids });
+        if (status === 429) {
+          res.writeHead(429, { "retry-after": "1", "content-type": "application/json" });
+          return res.end('{"error":{"code":"busy"}}');
+        }
+        return sendJson(res, 202, { accepted: ids.length, duplicates: 0, rejected: 0 });
+      });
+    });
+    stub.listen(0, "127.0.0.1");
+    await once(stub, "listening");
+
+    app = await startApp({
+      script: "frameworks/express.cjs",
+      loader: "require",
+      env: {
+        FRAMEWORK: "express4",
+        RAMPART_MODE: "block",
+        RAMPART_CONTROL_URL: `http://127.0.0.1:${(stub.address() as net.AddressInfo).port}`,
+        RAMPART_TOKEN: "token-of-a-busy-control-plane",
+        RAMPART_INSTANCE: "shop-busy",
+      },
+    });
+  });
+  after(async () => {
+    await app?.stop();
+    stub?.closeAllConnections();
+    stub?.close();
+  });
+
+  test("429 retried after Retry-After", async () => {
+    assert.equal(await statusOf(app, attackPath("busy")), 403);
+
+    const delivered = await waitFor(
+      "a batch taken after the busy answer",
+      async () => calls.find((call) => call.status === 202),
+      20_000,
+    );
+    const refused = calls[0]!;
+    assert.equal(refused.status, 429);
+    assert.deepEqual(delivered.ids, refused.ids, "the same events are sent again");
+    assert.ok(
+      delivered.at - refused.at >= 900,
+      `sent again after ${(delivered.at - refused.at).toFixed(0)} ms, before Retry-After`,
+    );
+  });
+});
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
