@@ -279,7 +279,7 @@ describe("agent with an unresponsive control plane", () => {
   let app: RunningApp;
 
   before(async () => {
-    // Accepts connections and reads every request, but never answers one.
+    // Accepts connections and reads every request, but never responds.
     silent = net.createServer((socket) => {
       sockets.add(socket);
       socket.on("close", () => sockets.delete(socket));
