@@ -112,10 +112,15 @@ export async function listAlertRules(db: Database): Promise<AlertRule[]> {
   return (await db.all("SELECT * FROM alert_rules ORDER BY created_at")).map(normalize);
 }
 
-export async function deleteAlertRule(db: Database, id: string, actor: string): Promise<void> {
+export async function deleteAlertRule(
+  db: Database,
+  id: string,
+  actor: string,
+  reason: string,
+): Promise<void> {
   const deleted = await db.run("DELETE FROM alert_rules WHERE id = ?", [id]);
   if (deleted === 0) throw notFound(`no alert rule with id ${id}`);
-  await audit(db, { actor, action: "alert.delete", target: id, reason: "deleted" });
+  await audit(db, { actor, action: "alert.delete", target: id, reason });
 }
 
 /**

@@ -187,15 +187,16 @@ export function addAdminRoutes(router: Router, db: Database): void {
     return { id: created.id, token: created.token };
   });
 
-  router.add("DELETE", "/api/tokens/:id", async ({ req, params }) => {
+  router.add("DELETE", "/api/tokens/:id", async ({ req, url, params }) => {
     const admin = await requireAdmin(db, req);
+    const reason = deletionReason(url, "revoked");
     const revoked = await revokeAgentToken(db, params.id as string);
     if (!revoked) throw new HttpError(404, "not_found", `no active token with id ${params.id}`);
     await audit(db, {
       actor: admin.username,
       action: "token.revoke",
       target: params.id as string,
-      reason: "revoked",
+      reason,
     });
     return { ok: true };
   });
@@ -205,4 +206,14 @@ export function addAdminRoutes(router: Router, db: Database): void {
     const limit = Math.min(Number(url.searchParams.get("limit") ?? "100") || 100, 1000);
     return { entries: await listAudit(db, limit) };
   });
+}
+
+/**
+ * Returns the `reason` query parameter of a DELETE, for the audit log, or `fallback` when the
+ * request gives none. DELETE requests carry no body, so the reason comes in the URL.
+ */
+export function deletionReason(url: URL, fallback: string): string {
+  const reason = (url.searchParams.get("reason") ?? "").trim();
+  if (reason.length > 2000) throw badRequest("reason must be at most 2000 characters");
+  return reason === "" ? fallback : reason;
 }

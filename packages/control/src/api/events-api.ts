@@ -1,6 +1,7 @@
 import { requireAdmin } from "../auth/sessions";
 import { eventCounts, getEvent, listEvents, type EventFilter } from "../events/event-queries";
 import { getSnapshot } from "../events/snapshot-store";
+import { deletionReason } from "./admin-api";
 import { markFalsePositive, proposedAllowRules } from "../events/false-positives";
 import { createAlertRule, deleteAlertRule, listAlertRules } from "../alerts/alert-rules";
 import { badRequest } from "../http/errors";
@@ -100,9 +101,10 @@ export function addEventRoutes(router: Router, db: Database): void {
     return rule;
   });
 
-  router.add("DELETE", "/api/alerts/:id", async ({ req, params }) => {
+  router.add("DELETE", "/api/alerts/:id", async ({ req, url, params }) => {
     const admin = await requireAdmin(db, req);
-    await deleteAlertRule(db, params.id as string, admin.username);
+    const reason = deletionReason(url, "deleted");
+    await deleteAlertRule(db, params.id as string, admin.username, reason);
     return { ok: true };
   });
 }

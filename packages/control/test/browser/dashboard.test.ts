@@ -413,7 +413,7 @@ describe("dashboard in Chromium", () => {
     await screenshot("tokens");
 
     await page.getByRole("button", { name: "Revoke token billing agents" }).click();
-    await confirmDialog("Revoke");
+    await confirmDialog("Revoke", "billing moved to its own cluster");
     await page.locator("tr", { hasText: "billing agents" }).getByText("revoked").waitFor();
     assert.equal((await register()).status, 401);
   });
@@ -440,7 +440,7 @@ describe("dashboard in Chromium", () => {
     await screenshot("alerts");
 
     await page.getByRole("button", { name: "Delete alert rule block burst" }).click();
-    await confirmDialog("Delete");
+    await confirmDialog("Delete", "replaced by the on-call rule");
     await page.locator("text=No alert rules yet.").waitFor();
     const deleted = await control.admin.request<{ rules: unknown[] }>("GET", "/api/alerts");
     assert.equal(deleted.body.rules.length, 0);
@@ -459,6 +459,9 @@ describe("dashboard in Chromium", () => {
     ]) {
       assert.ok(actions.includes(action), `${action} missing from ${actions.join(", ")}`);
     }
+    const reasons = await page.locator("tbody").textContent();
+    assert.ok(reasons?.includes("billing moved to its own cluster"), "reason of the revocation");
+    assert.ok(reasons?.includes("replaced by the on-call rule"), "reason of the deletion");
     await screenshot("audit");
   });
 

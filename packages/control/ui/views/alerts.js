@@ -1,7 +1,7 @@
 // Alert rules view: list, create and delete rules that post to a webhook when a count over a
 // window reaches the threshold.
 
-import { get, post, remove, segment } from "../api.js";
+import { get, post, query, remove, segment } from "../api.js";
 import { askReason, button, el, formValues, formatTime, message, replace, table } from "../dom.js";
 
 /** Metric names of the server's alert rules, with what each counts. */
@@ -92,12 +92,11 @@ export async function showAlerts(container) {
 
   const deleteRule = async (rule) => {
     const confirmed = await askReason(`Delete alert rule ${rule.name}?`, {
-      reasonRequired: false,
       confirmLabel: "Delete",
     });
     if (confirmed === undefined) return;
     try {
-      await remove(`/api/alerts/${segment(rule.id)}`);
+      await remove(`/api/alerts/${segment(rule.id)}${query({ reason: confirmed })}`);
       message(region, "ok", `Alert rule ${rule.name} deleted.`);
       await reload();
     } catch (error) {

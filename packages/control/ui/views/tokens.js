@@ -1,7 +1,7 @@
 // Tokens view: agent tokens per service and environment. A new token's secret is shown once,
 // right after it is created; the server keeps only its hash.
 
-import { get, post, remove, segment } from "../api.js";
+import { get, post, query, remove, segment } from "../api.js";
 import { askReason, button, el, formValues, formatTime, message, replace, table } from "../dom.js";
 
 function input(label, attributes) {
@@ -56,11 +56,11 @@ export async function showTokens(container) {
   const revoke = async (token) => {
     const confirmed = await askReason(
       `Revoke token ${token.name}? Agents using it are refused at once.`,
-      { reasonRequired: false, confirmLabel: "Revoke" },
+      { confirmLabel: "Revoke" },
     );
     if (confirmed === undefined) return;
     try {
-      await remove(`/api/tokens/${segment(token.id)}`);
+      await remove(`/api/tokens/${segment(token.id)}${query({ reason: confirmed })}`);
       message(region, "ok", `Token ${token.name} revoked.`);
       await reload();
     } catch (error) {
