@@ -1,6 +1,7 @@
 import { audit } from "../audit";
 import { newId } from "../auth/tokens";
 import { badRequest, notFound } from "../http/errors";
+import { checkName } from "../policies/policy-store";
 import type { Database } from "../store/database";
 
 /** Figures an alert rule can watch, each counted over the rule's window. */
@@ -49,8 +50,7 @@ function readRule(
   if (typeof metric !== "string" || !(metric in alertMetrics)) {
     throw badRequest(`metric must be one of ${Object.keys(alertMetrics).join(", ")}`);
   }
-  if (service !== undefined && service !== null && typeof service !== "string")
-    throw badRequest("service must be a string");
+  if (service !== undefined && service !== null && service !== "") checkName("service", service);
   if (typeof threshold !== "number" || !Number.isInteger(threshold) || threshold < 0)
     throw badRequest("threshold must be an integer of 0 or more");
   if (typeof window !== "number" || !Number.isInteger(window) || window < 10 || window > 86_400) {
@@ -67,7 +67,7 @@ function readRule(
   return {
     name,
     metric: metric as AlertMetric,
-    service: (service as string | undefined) ?? null,
+    service: typeof service === "string" && service !== "" ? service : null,
     threshold,
     window_seconds: window,
     webhook_url: url.href,

@@ -156,7 +156,7 @@ export function addAdminRoutes(router: Router, db: Database): void {
     const environment = optionalName(url, "environment");
     if (service === undefined && environment === undefined) return fleetSyncLag(db);
     if (service === undefined || environment === undefined)
-      throw badRequest("give both service and environment, or neither for the whole fleet");
+      throw badRequest("missing service or environment: give both, or neither for the whole fleet");
     return syncLag(db, service, environment);
   });
 

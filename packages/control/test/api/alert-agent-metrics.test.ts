@@ -120,6 +120,23 @@ for (const { kind, create } of databaseKinds) {
       assert.equal(await alertValue(control.db, rule("rollbacks"), anHourLater), 0);
     });
 
+    test("rule with an invalid service refused", async () => {
+      const refused = await control.admin.request<{ error: { message: string } }>(
+        "POST",
+        "/api/alerts",
+        {
+          name: "bad service",
+          metric: "blocks",
+          service: "<b>orders</b>",
+          threshold: 1,
+          window_seconds: 60,
+          webhook_url: "http://127.0.0.1:9/hook",
+        },
+      );
+      assert.equal(refused.status, 400);
+      assert.match(refused.body.error.message, /service must be 1-100 letters/);
+    });
+
     test("overhead rule calls its webhook", async () => {
       const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
       const created = await control.admin.request("POST", "/api/alerts", {

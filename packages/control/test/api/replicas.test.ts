@@ -8,6 +8,7 @@ import {
   type ControlPlane,
   type Database,
 } from "../../src/index";
+import { evaluateRollouts } from "../../src/fleet/rollout-evaluator";
 import { migrations } from "../../src/store/migrations";
 import { AdminClient, adminPassword, agentRequest } from "../helpers/control-client";
 import { createPostgresDatabase, type TestDatabase } from "../helpers/databases";
@@ -117,5 +118,68 @@ describe("two replicas on one PostgreSQL database", () => {
     );
     const versions = created.map((response) => response.body.version).sort((x, y) => x - y);
     assert.deepEqual(versions, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  test("both replicas judge a canary: one decision", async () => {
+    const [first] = replicas.map((replica) => replica.plane.url) as [string];
+    const admin = await AdminClient.signIn(first, "admin", adminPassword);
+    const token = (
+      await admin.request<{ token: string }>("POST", "/api/tokens", {
+        name: "judged",
+        service: "judged",
+        environment: "prod",
+      })
+    ).body.token;
+    const agentIds: string[] = [];
+    for (let index = 0; index < 8; index++) {
+      const registered = await agentRequest<{ agent_id: string }>(
+        first,
+        token,
+        "POST",
+        "/api/agents/register",
+        { instance: `pod-${index}`, agent_version: "0.1.0", node_version: process.version },
+      );
+      agentIds.push(registered.body.agent_id);
+    }
+
+    const policy = await admin.request<{ id: string }>("POST", "/api/policies", {
+      service: "judged",
+      environment: "prod",
+      content: "mode: block\n",
+      comment: "block",
+    });
+    const rollout = await admin.request<{ id: string }>("POST", "/api/rollouts", {
+      policy_id: policy.body.id,
+      canary_percent: 99,
+      thresholds: { minRequests: 10, maxAgentErrorsPerThousand: 1 },
+      reason: "judged by both",
+    });
+    // Every agent applies what it is given and reports an error rate above the threshold.
+    for (const id of agentIds) {
+      const delivery = await agentRequest<{ version: string }>(
+        first,
+        token,
+        "GET",
+        `/api/agents/${id}/policy`,
+      );
+      await agentRequest(first, token, "POST", `/api/agents/${id}/ack`, {
+        version: delivery.body.version,
+      });
+      await agentRequest(first, token, "POST", `/api/agents/${id}/heartbeat`, {
+        stats: { requests: 1000, internal_errors: 10 },
+      });
+    }
+
+    const decisions = await Promise.all(replicas.map((replica) => evaluateRollouts(replica.db)));
+    const ours = decisions.flat().filter((decision) => decision.id === rollout.body.id);
+    // The replicas' own timers may have decided first; at most one run decides either way.
+    assert.ok(ours.length <= 1, `${ours.length} decisions`);
+    const audit = await admin.request<{
+      entries: { action: string; detail: { rollout_id?: string } }[];
+    }>("GET", "/api/audit?limit=500");
+    const rollbacks = audit.body.entries.filter(
+      (entry) => entry.action === "rollout.rollback" && entry.detail.rollout_id === rollout.body.id,
+    );
+    assert.equal(rollbacks.length, 1, JSON.stringify(audit.body.entries.slice(0, 5)));
   });
 });
