@@ -122,7 +122,10 @@ export async function startServer(
     try {
       if (!url.pathname.startsWith("/api/")) {
         const name = url.pathname === "/" ? "index.html" : url.pathname.slice(1);
-        if (req.method === "GET" && files.has(name)) await sendStaticFile(res, uiFolder, name);
+        // HEAD, which load balancers and uptime checks send, gets the headers of GET (Node leaves
+        // the body out).
+        const readsPage = req.method === "GET" || req.method === "HEAD";
+        if (readsPage && files.has(name)) await sendStaticFile(res, uiFolder, name);
         else
           sendJson(res, 404, { error: { code: "not_found", message: `no page ${url.pathname}` } });
         return;
