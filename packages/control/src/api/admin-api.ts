@@ -10,6 +10,7 @@ import {
 import { audit, listAudit } from "../audit";
 import { listAgents } from "../fleet/agent-store";
 import { fleetSyncLag, syncLag } from "../fleet/sync-lag";
+import { SignInThrottle } from "../auth/sign-in-throttle";
 import { HttpError, badRequest } from "../http/errors";
 import { readJsonObject } from "../http/request";
 import type { Router } from "../http/router";
@@ -33,15 +34,31 @@ function optionalName(url: URL, field: string): string | undefined {
 
 /** Routes for signed-in admins: session, policies, rollouts, agents, tokens, audit log. */
 export function addAdminRoutes(router: Router, db: Database): void {
+  const throttle = new SignInThrottle();
+
   router.add("POST", "/api/session", async ({ req, res }) => {
     const body = await readJsonObject(req, 10_000);
-    const session = await signIn(
-      db,
-      requiredText(body, "username", 200),
-      requiredText(body, "password", 1000),
-    );
-    if (session === undefined)
+    const username = requiredText(body, "username", 200);
+    const password = requiredText(body, "password", 1000);
+    const address = req.socket.remoteAddress ?? "unknown";
+
+    const waitMs = throttle.retryAfterMs(address, username);
+    if (waitMs !== undefined) {
+      const seconds = Math.ceil(waitMs / 1000);
+      throw new HttpError(
+        429,
+        "too_many_attempts",
+        `too many failed sign-ins for this user from this address; try again in ${seconds} s`,
+        { "retry-after": String(seconds) },
+      );
+    }
+
+    const session = await signIn(db, username, password);
+    if (session === undefined) {
+      throttle.failed(address, username);
       throw new HttpError(401, "unauthenticated", "wrong username or password");
+    }
+    throttle.succeeded(address, username);
     setSessionCookie(res, session.token, session.expiresAt);
     return { csrf_token: session.csrfToken, expires_at: session.expiresAt };
   });
