@@ -2,7 +2,7 @@
 export const maxSignInFailures = 10;
 /** Length of the window, in milliseconds; the count starts at the first failure. */
 export const signInWindowMs = 15 * 60 * 1000;
-/** Most (address, username) pairs tracked; beyond it the oldest pair is forgotten. */
+/** Maximum (address, username) pairs tracked; beyond it the oldest pair is forgotten. */
 const maxTrackedPairs = 10_000;
 
 interface Failures {
@@ -14,8 +14,8 @@ interface Failures {
  * Slows password guessing: after `maxSignInFailures` failed sign-ins from one address for one
  * username, that pair is refused until the window that began with its first failure ends. A
  * success clears the pair.
- * NOTE: the count is per replica and kept in memory, and behind a proxy every client shares the
- * proxy's address; the scrypt hash still bounds the guessing rate.
+ * NOTE: the count is kept in memory per replica. Behind a proxy every client shares the proxy's
+ * address. The scrypt hash still bounds the guessing rate.
  */
 export class SignInThrottle {
   private readonly failures = new Map<string, Failures>();
