@@ -4,6 +4,7 @@
 // policy version out to every agent and reads the lag that the control plane computes from the
 // acknowledgements. Run `node control/sync-lag.mjs --help`; build the packages first.
 
+import { setMaxListeners } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
@@ -47,6 +48,8 @@ const password = "sync lag benchmark password";
 await ensureFirstAdmin(db, "admin", password);
 const plane = await startServer(db, { port: 0, host: "127.0.0.1" });
 const stopped = new AbortController();
+// Every simulated agent's calls listen on this one signal.
+setMaxListeners(0, stopped.signal);
 
 try {
   const admin = await signIn(plane.url);

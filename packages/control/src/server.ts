@@ -38,23 +38,30 @@ const securityHeaders = {
 };
 
 /** Runs a background job at an interval; a failure is logged and the job runs again next time. */
-function every(intervalMs: number, name: string, job: () => Promise<void>): NodeJS.Timeout {
-  let running = false;
-  const timer = setInterval(() => {
-    // A slow database must not pile up runs of the same job.
-    if (running) return;
-    running = true;
-    job()
-      .catch((error: Error) =>
-        log.error(
-          { job: name, err: { name: error.name, message: error.message } },
-          `${name} failed; retrying at the next interval`,
-        ),
-      )
-      .finally(() => (running = false));
-  }, intervalMs);
-  timer.unref();
-  return timer;
+/** A background job on a timer; `running` is its run in progress, which `close` waits for. */
+interface BackgroundJob {
+  readonly timer: NodeJS.Timeout;
+  running: Promise<void> | undefined;
+}
+
+function every(intervalMs: number, name: string, job: () => Promise<void>): BackgroundJob {
+  const background: BackgroundJob = {
+    timer: setInterval(() => {
+      // A slow database must not pile up runs of the same job.
+      if (background.running !== undefined) return;
+      background.running = job()
+        .catch((error: Error) =>
+          log.error(
+            { job: name, err: { name: error.name, message: error.message } },
+            `${name} failed; retrying at the next interval`,
+          ),
+        )
+        .finally(() => (background.running = undefined));
+    }, intervalMs),
+    running: undefined,
+  };
+  background.timer.unref();
+  return background;
 }
 
 export interface ControlPlane {
@@ -105,9 +112,14 @@ export async function startServer(
   addEventRoutes(router, db);
   const files = uiFiles();
 
+  // Requests being handled, so that `close` can wait for them: a long poll still checking the
+  // database when the caller closes it next would fail on a closed pool.
+  const inFlight = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
     for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
-    void handle(req, res);
+    const handled = handle(req, res);
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -151,7 +163,16 @@ export async function startServer(
         );
         return;
       }
-      const err = error as Error;
+      const err = error as NodeJS.ErrnoException;
+      // A client that went away while its body was read (an agent stopping) is no server fault,
+      // and nobody is left to answer.
+      if (req.destroyed && err.code === "ECONNRESET") {
+        log.info(
+          { method: req.method, path: url.pathname },
+          "client closed the connection before its request was read",
+        );
+        return;
+      }
       log.error(
         {
           method: req.method,
@@ -166,7 +187,7 @@ export async function startServer(
     }
   }
 
-  const timers = [
+  const jobs = [
     every(evaluationIntervalMs, "rollout evaluation", async () => {
       for (const rollout of await evaluateRollouts(db)) {
         log.info(
@@ -206,9 +227,11 @@ export async function startServer(
     server,
     url: `http://${host}:${address.port}`,
     close: async () => {
-      for (const timer of timers) clearInterval(timer);
+      for (const job of jobs) clearInterval(job.timer);
+      // Closing the connections ends each long poll at its next check (its response closes).
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([...inFlight, ...jobs.map((job) => job.running)]);
     },
   };
 }
