@@ -164,8 +164,8 @@ export async function startServer(
         return;
       }
       const err = error as NodeJS.ErrnoException;
-      // A client that went away while its body was read (an agent stopping) is no server fault,
-      // and nobody is left to answer.
+      // A client that closed the connection while its body was read (an agent stopping) is not a
+      // server fault, and no client is left to respond to.
       if (req.destroyed && err.code === "ECONNRESET") {
         log.info(
           { method: req.method, path: url.pathname },

@@ -5,7 +5,13 @@ import { after, before, describe, test } from "node:test";
 
 import { alertValue, evaluateAlerts } from "../../src/alerts/alert-evaluator";
 import type { AlertRule } from "../../src/alerts/alert-rules";
-import { agentRequest, startControl, type RunningControl } from "../helpers/control-client";
+import {
+  agentRequest,
+  createAgentToken,
+  registerAgent,
+  startControl,
+  type RunningControl,
+} from "../helpers/control-client";
 import { databaseKinds, type TestDatabase } from "../helpers/databases";
 
 /** Maximum wait for a webhook call after the rules were evaluated, in milliseconds. */
@@ -32,30 +38,18 @@ for (const { kind, create } of databaseKinds) {
       await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
 
       // Two agents of "orders": 2.5 ms and 0.4 ms of overhead, 6 errors over 2,000 requests.
-      const token = (
-        await control.admin.request<{ token: string }>("POST", "/api/tokens", {
-          name: "orders agents",
-          service: "orders",
-          environment: "production",
-        })
-      ).body.token;
+      const token = await createAgentToken(control.admin, "orders", "production");
       const agents = [
         { instance: "pod-1", stats: { requests: 1500, internal_errors: 6, overhead_ms: 2.5 } },
         { instance: "pod-2", stats: { requests: 500, internal_errors: 0, overhead_ms: 0.4 } },
       ];
       for (const { instance, stats } of agents) {
-        const registered = await agentRequest<{ agent_id: string }>(
-          control.plane.url,
-          token,
-          "POST",
-          "/api/agents/register",
-          { instance, agent_version: "0.1.0", node_version: process.version },
-        );
+        const agentId = await registerAgent(control.plane.url, token, instance);
         const beat = await agentRequest(
           control.plane.url,
           token,
           "POST",
-          `/api/agents/${registered.body.agent_id}/heartbeat`,
+          `/api/agents/${agentId}/heartbeat`,
           { stats },
         );
         assert.equal(beat.status, 200);
@@ -120,8 +114,8 @@ for (const { kind, create } of databaseKinds) {
       assert.equal(await alertValue(control.db, rule("rollbacks"), anHourLater), 0);
     });
 
-    test("rule with an invalid service refused", async () => {
-      const refused = await control.admin.request<{ error: { message: string } }>(
+    test("rule with an invalid service rejected", async () => {
+      const rejected = await control.admin.request<{ error: { message: string } }>(
         "POST",
         "/api/alerts",
         {
@@ -133,8 +127,8 @@ for (const { kind, create } of databaseKinds) {
           webhook_url: "http://127.0.0.1:9/hook",
         },
       );
-      assert.equal(refused.status, 400);
-      assert.match(refused.body.error.message, /service must be 1-100 letters/);
+      assert.equal(rejected.status, 400);
+      assert.match(rejected.body.error.message, /service must be 1-100 letters/);
     });
 
     test("overhead rule calls its webhook", async () => {

@@ -10,7 +10,13 @@ import {
 } from "../../src/index";
 import { evaluateRollouts } from "../../src/fleet/rollout-evaluator";
 import { migrations } from "../../src/store/migrations";
-import { AdminClient, adminPassword, agentRequest } from "../helpers/control-client";
+import {
+  AdminClient,
+  adminPassword,
+  agentRequest,
+  createAgentToken,
+  registerAgent,
+} from "../helpers/control-client";
 import { createPostgresDatabase, type TestDatabase } from "../helpers/databases";
 
 describe("two replicas on one PostgreSQL database", () => {
@@ -123,23 +129,10 @@ describe("two replicas on one PostgreSQL database", () => {
   test("both replicas judge a canary: one decision", async () => {
     const [first] = replicas.map((replica) => replica.plane.url) as [string];
     const admin = await AdminClient.signIn(first, "admin", adminPassword);
-    const token = (
-      await admin.request<{ token: string }>("POST", "/api/tokens", {
-        name: "judged",
-        service: "judged",
-        environment: "prod",
-      })
-    ).body.token;
+    const token = await createAgentToken(admin, "judged", "prod");
     const agentIds: string[] = [];
     for (let index = 0; index < 8; index++) {
-      const registered = await agentRequest<{ agent_id: string }>(
-        first,
-        token,
-        "POST",
-        "/api/agents/register",
-        { instance: `pod-${index}`, agent_version: "0.1.0", node_version: process.version },
-      );
-      agentIds.push(registered.body.agent_id);
+      agentIds.push(await registerAgent(first, token, `pod-${index}`));
     }
 
     const policy = await admin.request<{ id: string }>("POST", "/api/policies", {

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { evaluateRollouts } from "../../src/fleet/rollout-evaluator";
-import { agentRequest, startControl, type RunningControl } from "../helpers/control-client";
+import {
+  agentRequest,
+  createAgentToken,
+  registerAgent,
+  startControl,
+  type RunningControl,
+} from "../helpers/control-client";
 import { databaseKinds, type TestDatabase } from "../helpers/databases";
 
 /** The control plane evaluates canaries every 2 s; a decision must come within this many ms. */
@@ -33,25 +39,12 @@ for (const { kind, create } of databaseKinds) {
     before(async () => {
       database = await create();
       control = await startControl(database);
-      const created = await control.admin.request<{ token: string }>("POST", "/api/tokens", {
-        name: "search agents",
-        service: "search",
-        environment: "staging",
-      });
-      token = created.body.token;
+      token = await createAgentToken(control.admin, "search", "staging");
 
       // Sixteen agents, so that a canary of half of them is empty with a chance of 1 in 65,536.
       agents = [];
       for (const instance of Array.from({ length: 16 }, (_, index) => `pod-${index}`)) {
-        const registered = await agentRequest<{ agent_id: string }>(
-          control.plane.url,
-          token,
-          "POST",
-          "/api/agents/register",
-          { instance, agent_version: "0.1.0", node_version: process.version },
-        );
-        assert.equal(registered.status, 200);
-        agents.push(registered.body.agent_id);
+        agents.push(await registerAgent(control.plane.url, token, instance));
       }
     });
 

@@ -55,9 +55,9 @@ describe("sign-in throttling", () => {
     for (let index = 0; index < maxSignInFailures; index++) {
       assert.equal((await signIn(`guess ${index}`)).status, 401);
     }
-    const refused = await signIn(adminPassword);
-    assert.equal(refused.status, 429);
-    const retryAfter = Number(refused.headers.get("retry-after"));
+    const rejected = await signIn(adminPassword);
+    assert.equal(rejected.status, 429);
+    const retryAfter = Number(rejected.headers.get("retry-after"));
     assert.ok(retryAfter > 0, String(retryAfter));
     assert.ok(retryAfter <= signInWindowMs / 1000, String(retryAfter));
   });

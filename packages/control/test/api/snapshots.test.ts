@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { deleteOldEvents } from "../../src/events/retention";
-import { agentRequest, startControl, type RunningControl } from "../helpers/control-client";
+import {
+  agentRequest,
+  createAgentToken,
+  registerAgent,
+  startControl,
+  type RunningControl,
+} from "../helpers/control-client";
 import { databaseKinds, type TestDatabase } from "../helpers/databases";
 
 const eventId = "00000000-0000-4000-8000-00000000abcd";
@@ -41,22 +47,8 @@ for (const { kind, create } of databaseKinds) {
     before(async () => {
       database = await create();
       control = await startControl(database);
-      token = (
-        await control.admin.request<{ token: string }>("POST", "/api/tokens", {
-          name: "a",
-          service: "shop",
-          environment: "production",
-        })
-      ).body.token;
-      agentId = (
-        await agentRequest<{ agent_id: string }>(
-          control.plane.url,
-          token,
-          "POST",
-          "/api/agents/register",
-          { instance: "pod-1", agent_version: "0.1.0", node_version: process.version },
-        )
-      ).body.agent_id;
+      token = await createAgentToken(control.admin, "shop", "production");
+      agentId = await registerAgent(control.plane.url, token, "pod-1");
     });
     after(async () => {
       await control?.stop();

@@ -106,3 +106,35 @@ export async function agentRequest<T = Record<string, unknown>>(
     }),
   );
 }
+
+/** Creates an agent token for `service` and `environment` and returns its secret. */
+export async function createAgentToken(
+  admin: AdminClient,
+  service: string,
+  environment: string,
+): Promise<string> {
+  const created = await admin.request<{ token: string }>("POST", "/api/tokens", {
+    name: `${service} agents`,
+    service,
+    environment,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return created.body.token;
+}
+
+/** Registers an agent as `instance` with `token` and returns its id. */
+export async function registerAgent(
+  baseUrl: string,
+  token: string,
+  instance: string,
+): Promise<string> {
+  const registered = await agentRequest<{ agent_id: string }>(
+    baseUrl,
+    token,
+    "POST",
+    "/api/agents/register",
+    { instance, agent_version: "0.1.0", node_version: process.version },
+  );
+  assert.equal(registered.status, 200, JSON.stringify(registered.body));
+  return registered.body.agent_id;
+}
