@@ -1,12 +1,13 @@
 // One Lambda cold start: loads a handler module, invokes it once with an HTTP API (payload 2.0)
 // event, and prints, at the moment the invocation resolved: the milliseconds since process start
 // (performance.timeOrigin), the CPU time the process used so far (user plus system, in
-// milliseconds), and the number of CommonJS modules loaded. `node invoke-once.cjs plain|wrapped`.
+// milliseconds), and the number of CommonJS modules loaded. `node invoke-once.cjs plain|wrapped`
+// (run.mjs also passes `uncached`: the wrapped handler, with RAMPART_CODE_CACHE=off).
 "use strict";
 
 const variant = process.argv[2];
 const { handler } = require(
-  variant === "wrapped" ? "./handler-wrapped.cjs" : "./handler-plain.cjs",
+  variant === "plain" ? "./handler-plain.cjs" : "./handler-wrapped.cjs",
 );
 
 const event = {

@@ -45,16 +45,27 @@ async function nodeVersion(nodePath) {
   return stdout.trim();
 }
 
-function printTable(title, plain, wrapped) {
+const variantNames = {
+  plain: "without agent",
+  wrapped: "with wrap()",
+  uncached: "wrap(), no code cache",
+};
+
+function printTable(title, figures) {
   const format = (value) => value.toFixed(1).padStart(7);
-  console.log(`${title.padEnd(13)} median ms   p90 ms   min ms`);
-  console.log(`without agent  ${format(plain.median)} ${format(plain.p90)} ${format(plain.min)}`);
-  console.log(
-    `with wrap()    ${format(wrapped.median)} ${format(wrapped.p90)} ${format(wrapped.min)}`,
-  );
-  console.log(
-    `added          ${format(wrapped.median - plain.median)} ${format(wrapped.p90 - plain.p90)} ${format(wrapped.min - plain.min)}`,
-  );
+  console.log(`${title.padEnd(22)} median ms   p90 ms   min ms`);
+  for (const [variant, figure] of Object.entries(figures)) {
+    console.log(
+      `${variantNames[variant].padEnd(22)} ${format(figure.median)} ${format(figure.p90)} ${format(figure.min)}`,
+    );
+  }
+  const plain = figures.plain;
+  for (const variant of ["wrapped", "uncached"]) {
+    const figure = figures[variant];
+    console.log(
+      `${`added, ${variant === "wrapped" ? "code cache" : "no code cache"}`.padEnd(22)} ${format(figure.median - plain.median)} ${format(figure.p90 - plain.p90)} ${format(figure.min - plain.min)}`,
+    );
+  }
 }
 
 async function main() {
@@ -89,14 +100,25 @@ async function main() {
   delete env.NODE_EXTRA_CA_CERTS;
   if (values.agent !== undefined) env.COLD_START_AGENT_DIR = resolve(values.agent);
 
-  const samples = { plain: [], wrapped: [] };
+  // The agent keeps its V8 code cache in a directory of this run, so each run starts without one:
+  // the warm-up start writes it, as the first start of a deployed app (or a build step) would.
+  // The third variant turns the cache off, as in a read-only deployment shipped without one.
+  const cachedEnv = { ...env, RAMPART_CODE_CACHE: join(workDir, "code-cache") };
+  const uncachedEnv = { ...env, RAMPART_CODE_CACHE: "off" };
+  const variants = [
+    ["plain", env],
+    ["wrapped", cachedEnv],
+    ["uncached", uncachedEnv],
+  ];
+
+  const samples = { plain: [], wrapped: [], uncached: [] };
   const loadBefore = loadavg()[0];
   // One warm-up run of each fills the OS file cache, so the first measured run is not an outlier.
-  await coldStart(nodePath, "plain", env);
-  await coldStart(nodePath, "wrapped", env);
+  for (const [variant, variantEnv] of variants) await coldStart(nodePath, variant, variantEnv);
   for (let index = 0; index < runs; index++) {
-    samples.plain.push(await coldStart(nodePath, "plain", env));
-    samples.wrapped.push(await coldStart(nodePath, "wrapped", env));
+    for (const [variant, variantEnv] of variants) {
+      samples[variant].push(await coldStart(nodePath, variant, variantEnv));
+    }
   }
   rmSync(workDir, { recursive: true, force: true });
 
@@ -109,8 +131,10 @@ async function main() {
   console.log(
     `CommonJS modules loaded: ${samples.plain[0].modules} without agent, ${samples.wrapped[0].modules} with wrap()`,
   );
-  printTable("wall time", pick("plain", "elapsedMs"), pick("wrapped", "elapsedMs"));
-  printTable("CPU time", pick("plain", "cpuMs"), pick("wrapped", "cpuMs"));
+  const figures = (field) =>
+    Object.fromEntries(Object.keys(samples).map((variant) => [variant, pick(variant, field)]));
+  printTable("wall time", figures("elapsedMs"));
+  printTable("CPU time", figures("cpuMs"));
 }
 
 await main();

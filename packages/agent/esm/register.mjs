@@ -5,8 +5,9 @@
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
-// dist/rampart.js is the agent bundle that dist/index.js re-exports, so both share one agent.
-const agent = require("../dist/rampart.js");
+// The agent bundle that dist/index.js re-exports, so both share one agent. load-bundle.js loads it
+// with its V8 code cache.
+const agent = require("../dist/load-bundle.js").bundle;
 
 agent.registerEsmHooks(agent.instrumentedModuleNames);
 agent.protect();

@@ -6,6 +6,7 @@
 // cold starts. The stubs keep one instance of each module whichever path loads it: `rampart`,
 // `rampart/register`, `rampart/lambda`, the ES module wrappers, the CLI, and tests that load a
 // module of dist/ by its path.
+import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -120,13 +121,16 @@ function bundleEntrySource(files) {
   ].join("\n");
 }
 
+/** Loads the bundle with its V8 code cache; see src/load-bundle.ts. Compiled by tsc, not bundled. */
+const loaderName = "load-bundle.js";
+
 function stubSource(file) {
-  const bundlePath = toPosix(path.relative(path.dirname(file), bundleName));
-  const fromStub = bundlePath.startsWith(".") ? bundlePath : `./${bundlePath}`;
+  const loaderPath = toPosix(path.relative(path.dirname(file), loaderName));
+  const fromStub = loaderPath.startsWith(".") ? loaderPath : `./${loaderPath}`;
   return [
     stubMarker,
     '"use strict";',
-    `module.exports = require(${JSON.stringify(fromStub)}).bundledModules[${JSON.stringify(file)}]();`,
+    `module.exports = require(${JSON.stringify(fromStub)}).bundle.bundledModules[${JSON.stringify(file)}]();`,
     "",
   ].join("\n");
 }
@@ -141,6 +145,14 @@ await build({
   sourcemap: true,
   sourcesContent: false,
 });
+
+// The loader names its code cache files by this hash, so a rebuilt bundle never gets the compiled
+// code of an earlier one (V8 compares only the source's length).
+const bundleHash = createHash("sha256")
+  .update(readFileSync(path.join(distDir, bundleName)))
+  .digest("hex");
+rmSync(path.join(distDir, ".code-cache"), { recursive: true, force: true });
+writeFileSync(path.join(distDir, "bundle.json"), `${JSON.stringify({ file: bundleName, sha256: bundleHash })}\n`);
 
 for (const file of files) {
   if (file === bundleName) continue;

@@ -39,7 +39,10 @@ const dist = ${JSON.stringify(distDir + path.sep)};
 console.log(JSON.stringify(Object.keys(require.cache).filter((file) => file.startsWith(dist))));`,
   );
   const loaded = (JSON.parse(stdout) as string[]).map((file) => path.relative(distDir, file));
-  assert.deepEqual(loaded.sort(), ["rampart.js", path.join("serverless", "index.js")].sort());
+  assert.deepEqual(
+    loaded.sort(),
+    ["load-bundle.js", "rampart.js", path.join("serverless", "index.js")].sort(),
+  );
 });
 
 test("entries and dist paths share one agent", async () => {
