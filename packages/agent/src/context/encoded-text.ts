@@ -15,6 +15,7 @@ const minBase64Length = 3;
 
 /** Authorization schemes whose credentials are base64 or a JWT (RFC 7617 Basic, RFC 6750 Bearer). */
 const authorizationSchemes = new Set(["basic", "bearer", "jwt", "token"]);
+const schemeLengths = new Set([...authorizationSchemes].map((scheme) => scheme.length));
 
 /**
  * True for characters of the standard and URL-safe base64 alphabets. `Buffer.from(text, "base64")`
@@ -133,6 +134,9 @@ export function base64DecodedForms(value: string): string[] {
   let start = 0;
   const space = value.indexOf(" ");
   if (space !== -1) {
+    // Most values with a space are text (a User-Agent, a sentence): their first word is not as long
+    // as a scheme, and that is decided without slicing and lower-casing it.
+    if (!schemeLengths.has(space)) return [];
     if (!authorizationSchemes.has(value.slice(0, space).toLowerCase())) return [];
     start = space + 1;
     while (value.charCodeAt(start) === 0x20) start++;

@@ -3,7 +3,11 @@ import http, { type ServerResponse } from "node:http";
 import { modeFor } from "../config";
 import { contextOfRequest, type RequestContext } from "../context/request-context";
 import { currentContext } from "../context/storage";
-import { detectHeaderInjection, detectOpenRedirect } from "../detectors/headers";
+import {
+  detectHeaderInjection,
+  detectOpenRedirect,
+  offsiteRedirectTarget,
+} from "../detectors/headers";
 import { detectXss, minInputLength } from "../detectors/html";
 import type { Finding, UserInput } from "../detectors/types";
 import { agentState } from "../guard/agent-state";
@@ -298,6 +302,8 @@ function inspectLocation(res: ServerResponse, sink: string, values: readonly str
   };
   for (const location of values) {
     if (!nodeAccepts("location", location)) continue;
+    // Most redirects stay on the app's own host: they need neither the inputs nor the detector.
+    if (offsiteRedirectTarget(location, policy) === undefined) continue;
 
     const finding = detectOpenRedirect(location, policy, context.inputs());
     if (finding === undefined) continue;

@@ -16,13 +16,23 @@ export interface RedirectPolicy {
   readonly allowedHosts: readonly string[];
 }
 
+/** The last Host header and its host name: a server answers under one or a few host names. */
+let lastHost: string | undefined;
+let lastHostname: string | undefined;
+
 function hostnameOf(host: string | undefined): string | undefined {
   if (host === undefined || host === "") return undefined;
+  if (host === lastHost) return lastHostname;
+
+  let hostname: string | undefined;
   try {
-    return new URL(`http://${host}/`).hostname;
+    hostname = new URL(`http://${host}/`).hostname;
   } catch {
-    return undefined;
+    hostname = undefined;
   }
+  lastHost = host;
+  lastHostname = hostname;
+  return hostname;
 }
 
 function isAllowedHost(hostname: string, policy: RedirectPolicy): boolean {
@@ -45,6 +55,34 @@ function resolveTarget(location: string, policy: RedirectPolicy): URL | undefine
     return undefined;
   }
   return target.protocol === "http:" || target.protocol === "https:" ? target : undefined;
+}
+
+/**
+ * True for a path-absolute Location (`/products`), which keeps the request's host. The URL parser
+ * removes tabs and line breaks before it reads the value, so `/` followed by one of them, by `/` or
+ * by `\` may still start a host (`/\t/evil.example`) and is left to the parser.
+ */
+function isPathAbsolute(location: string): boolean {
+  if (location.charCodeAt(0) !== 0x2f) return false;
+  if (location.length === 1) return true;
+
+  const second = location.charCodeAt(1);
+  return (
+    second !== 0x2f && second !== 0x5c && second !== 0x09 && second !== 0x0a && second !== 0x0d
+  );
+}
+
+/**
+ * Returns the target of a redirect that leaves the request's host for a host that is not allowed,
+ * or undefined for a redirect that stays on an allowed host or is not HTTP. It needs no inputs, so
+ * a sink can skip collecting them for the common same-host redirect.
+ */
+export function offsiteRedirectTarget(location: string, policy: RedirectPolicy): URL | undefined {
+  if (location === "" || isPathAbsolute(location)) return undefined;
+
+  const target = resolveTarget(location, policy);
+  if (target === undefined || isAllowedHost(target.hostname, policy)) return undefined;
+  return target;
 }
 
 /**
@@ -87,10 +125,10 @@ export function detectOpenRedirect(
   policy: RedirectPolicy,
   inputs: readonly UserInput[],
 ): Finding | undefined {
-  if (inputs.length === 0 || location === "") return undefined;
+  if (inputs.length === 0) return undefined;
 
-  const target = resolveTarget(location, policy);
-  if (target === undefined || isAllowedHost(target.hostname, policy)) return undefined;
+  const target = offsiteRedirectTarget(location, policy);
+  if (target === undefined) return undefined;
 
   const hostnames = [target.hostname, domainToUnicode(target.hostname)];
   for (const input of inputs) {

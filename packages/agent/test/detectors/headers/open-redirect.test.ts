@@ -4,7 +4,11 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 
 import { readConfig } from "../../../src/config";
-import { detectOpenRedirect, type RedirectPolicy } from "../../../src/detectors/headers";
+import {
+  detectOpenRedirect,
+  offsiteRedirectTarget,
+  type RedirectPolicy,
+} from "../../../src/detectors/headers";
 import type { UserInput } from "../../../src/detectors/types";
 import { corpusSkipReason, loadCorpus } from "../../helpers/corpus";
 
@@ -140,6 +144,59 @@ test("open redirect detector never throws", () => {
     }),
     { numRuns: 2000 },
   );
+});
+
+test("offsite target agrees with URL parser", () => {
+  // Values that start with `/`, as the same-host shortcut sees them, and arbitrary ones.
+  const piece = fc.constantFrom(
+    "/",
+    "\\",
+    "\t",
+    "\n",
+    "\r",
+    " ",
+    "evil.example",
+    "a",
+    ":",
+    "@",
+    "%2f",
+    "?",
+  );
+  const location = fc.oneof(
+    fc.string({ unit: piece, maxLength: 8 }).map((rest) => `/${rest}`),
+    fc.string({ unit: piece, maxLength: 8 }),
+  );
+  const base = `http://${policy.requestHost}/`;
+  fc.assert(
+    fc.property(location, (value) => {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(value, base);
+      } catch {
+        parsed = undefined;
+      }
+      const leaves =
+        parsed !== undefined &&
+        (parsed.protocol === "http:" || parsed.protocol === "https:") &&
+        parsed.hostname !== "shop.test" &&
+        parsed.hostname !== "pay.partner.test" &&
+        !parsed.hostname.endsWith(".cdn.test");
+      assert.equal(
+        offsiteRedirectTarget(value, policy) !== undefined,
+        leaves,
+        JSON.stringify(value),
+      );
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+test("path-absolute location keeps host", () => {
+  assert.equal(offsiteRedirectTarget("/products?page=2", policy), undefined);
+  assert.equal(offsiteRedirectTarget("/", policy), undefined);
+  assert.equal(offsiteRedirectTarget("/\t/evil.example", policy)?.hostname, "evil.example");
+  assert.equal(offsiteRedirectTarget("/\\evil.example", policy)?.hostname, "evil.example");
+  assert.equal(offsiteRedirectTarget("//evil.example", policy)?.hostname, "evil.example");
 });
 
 describe("open redirect corpus", { skip: corpusSkipReason() }, () => {
