@@ -6,9 +6,7 @@
 "use strict";
 
 const variant = process.argv[2];
-const { handler } = require(
-  variant === "plain" ? "./handler-plain.cjs" : "./handler-wrapped.cjs",
-);
+const { handler } = require(variant === "plain" ? "./handler-plain.cjs" : "./handler-wrapped.cjs");
 
 const event = {
   version: "2.0",
