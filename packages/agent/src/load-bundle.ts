@@ -136,16 +136,39 @@ function cacheFile(): string | undefined {
   return path.join(directory, `rampart-${sha256.slice(0, 16)}-v8-${v8}-${process.arch}.bin`);
 }
 
+/** Writes a debug line through the bundle's logger, which applies RAMPART_LOG_LEVEL. */
+function logDebug(bundle: BundleExports, fields: Record<string, unknown>, message: string): void {
+  try {
+    const { log } = bundle.bundledModules["log.js"]?.() as {
+      log: { debug(fields: Record<string, unknown>, message: string): void };
+    };
+    log.debug(fields, message);
+  } catch {
+    // The line is only a diagnostic: a bundle without the logger loses nothing else.
+  }
+}
+
 /** Writes the cache of `script` once the current synchronous work, the agent's start, is done. */
-function scheduleWrite(script: vm.Script, file: string, status: CodeCacheStatus): void {
+function scheduleWrite(
+  script: vm.Script,
+  file: string,
+  status: CodeCacheStatus,
+  bundle: BundleExports,
+): void {
   // Not unreferenced: a short script that loads the agent and exits should still leave the cache
   // for the next process, at the cost of a few milliseconds once.
   setImmediate(() => {
     try {
       writeCacheFile(file, script);
       status.written = true;
+      logDebug(bundle, { file, previous: status.state }, "code cache written");
     } catch (error) {
       status.written = error instanceof Error ? error.message : String(error);
+      logDebug(
+        bundle,
+        { file, previous: status.state, err: status.written },
+        "code cache not written, so the agent compiles its bundle at every start; create the cache when building the image, with the Node.js that runs the app (docs/deployment.md)",
+      );
     }
   });
 }
@@ -207,8 +230,9 @@ function loadBundle(): { bundle: BundleExports; codeCache: CodeCacheStatus } {
   }
   bundleModule.loaded = true;
 
-  if (status.state !== "accepted") scheduleWrite(script, file, status);
-  return { bundle: bundleModule.exports as BundleExports, codeCache: status };
+  const bundle = bundleModule.exports as BundleExports;
+  if (status.state !== "accepted") scheduleWrite(script, file, status, bundle);
+  return { bundle, codeCache: status };
 }
 
 const { bundle, codeCache } = loadBundle();

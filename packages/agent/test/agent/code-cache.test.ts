@@ -50,22 +50,23 @@ let scriptCount = 0;
 async function start(
   cacheSetting: string,
   nodeArgs: string[] = [],
-): Promise<{ statusCode: number; codeCache: Status }> {
+  logLevel = "error",
+): Promise<{ statusCode: number; codeCache: Status; stderr: string }> {
   scriptCount += 1;
   const file = path.join(workDir, `handler-${scriptCount}.cjs`);
   writeFileSync(file, blockedHandlerScript);
-  const { stdout } = await run(process.execPath, [...nodeArgs, file], {
+  const { stdout, stderr } = await run(process.execPath, [...nodeArgs, file], {
     cwd: workDir,
     env: {
       ...process.env,
       NODE_OPTIONS: "",
       RAMPART_MODE: "block",
-      RAMPART_LOG_LEVEL: "error",
+      RAMPART_LOG_LEVEL: logLevel,
       RAMPART_EVENTS: path.join(workDir, `handler-${scriptCount}.events.jsonl`),
       RAMPART_CODE_CACHE: cacheSetting,
     },
   });
-  return JSON.parse(stdout) as { statusCode: number; codeCache: Status };
+  return { ...(JSON.parse(stdout) as { statusCode: number; codeCache: Status }), stderr };
 }
 
 function freshCacheDir(name: string): string {
@@ -143,10 +144,19 @@ test("other V8 flags reject the cache", async () => {
 test("unwritable directory keeps agent working", async () => {
   const blocker = path.join(workDir, "not-a-directory");
   writeFileSync(blocker, "a file where the cache directory would be");
-  const { statusCode, codeCache } = await start(path.join(blocker, "cache"));
+  const { statusCode, codeCache, stderr } = await start(path.join(blocker, "cache"), [], "debug");
   assert.equal(statusCode, 403);
   assert.equal(codeCache.state, "missing");
   assert.equal(typeof codeCache.written, "string", "the write failed and says why");
+
+  const line = stderr
+    .split("\n")
+    .filter((text) => text.startsWith("{"))
+    .map((text) => JSON.parse(text) as { level: string; msg: string; err?: string })
+    .find((entry) => entry.msg.startsWith("code cache not written"));
+  assert.ok(line, stderr);
+  assert.equal(line.level, "debug");
+  assert.equal(line.err, codeCache.written);
 });
 
 test("off and source maps skip the cache", async () => {
