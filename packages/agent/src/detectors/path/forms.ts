@@ -52,7 +52,27 @@ export function relevantForms(inputs: readonly UserInput[]): readonly InputForm[
   return forms;
 }
 
+/** Returned for the many inputs that yield no form; never modified. */
+const noForms: InputForm[] = [];
+
+/**
+ * True when some spelling of the value could yield a form: it contains `..`, `%` or a NUL byte,
+ * starts as an absolute path, or is a `file:` URL. Every spelling that `spellingsOf` derives needs
+ * one of these, so other values (`readme.txt`, a header) skip building their spellings.
+ */
+function maySteerPath(value: string): boolean {
+  return (
+    value.includes("..") ||
+    value.includes("%") ||
+    value.includes("\0") ||
+    startsAbsolute(value) ||
+    /^file:/i.test(value)
+  );
+}
+
 function formsOf(input: UserInput): InputForm[] {
+  if (!maySteerPath(input.value)) return noForms;
+
   const forms: InputForm[] = [];
   for (const text of spellingsOf(input.value)) {
     const form = describeForm(input, text);
