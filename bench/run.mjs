@@ -117,6 +117,8 @@ const usage = `Usage: node run.mjs [options]
   --smoke             short run that checks the setup, not a measurement
   --out <file>        JSON summary path (default bench/results/latest.json, smoke: OS temp dir)
   --only <names>      comma-separated scenario names to run (default: all)
+  --async-context     adds a third side: the app with each request run in an AsyncLocalStorage
+                      and no agent, which shows what the async context alone costs
 Scenarios: ${scenarios.map((scenario) => scenario.name).join(", ")}`;
 
 const options = readOptions();
@@ -159,6 +161,7 @@ async function main() {
 
   sides.push({ name: "unprotected", apps: {}, probes: {} });
   sides.push({ name: "protected", apps: {}, probes: {}, eventsFiles: {} });
+  if (options.asyncContext) sides.push({ name: "asyncContext", apps: {}, probes: {} });
   // One app at a time, because the drivers app recreates its tables when it starts.
   for (const appName of appNames) {
     for (const side of sides) await startSide(side, appName);
@@ -239,12 +242,21 @@ async function startSide(side, appName) {
     Object.assign(env, { RAMPART_MODE: "block", RAMPART_EVENTS: side.eventsFiles[appName] });
   }
   side.probes[appName] = probe.file;
+  const nodeArgs =
+    side.name === "asyncContext"
+      ? [...probe.nodeArgs, "--require", join(benchDir, "apps", "async-context.cjs")]
+      : probe.nodeArgs;
+  const labels = {
+    unprotected: "without Rampart",
+    protected: "under Rampart",
+    asyncContext: "in an AsyncLocalStorage only",
+  };
   side.apps[appName] = await startBenchApp({
     script,
     agent: side.name === "protected",
     env,
-    nodeArgs: probe.nodeArgs,
-    label: `${title} ${side.name === "protected" ? "under Rampart" : "without Rampart"}`,
+    nodeArgs,
+    label: `${title} ${labels[side.name]}`,
   });
 }
 
@@ -316,7 +328,7 @@ async function runScenario(scenario) {
 
   // Alternating which side goes first spreads slow drift, such as other processes' load, over both
   // sides.
-  const rounds = { unprotected: [], protected: [] };
+  const rounds = Object.fromEntries(sides.map((side) => [side.name, []]));
   for (let round = 1; round <= options.rounds; round++) {
     const order = round % 2 === 1 ? sides : [...sides].reverse();
     for (const side of order) {
@@ -326,18 +338,27 @@ async function runScenario(scenario) {
     }
   }
 
-  const { medians, ratios, roundRatios } = summarize(rounds);
-  console.log(`  median       unprotected  ${formatFigures(medians.unprotected)}`);
-  console.log(`  median       protected    ${formatFigures(medians.protected)}`);
+  const { medians, ratios, asyncContextRatios, roundRatios } = summarize(rounds);
+  for (const side of sides) {
+    console.log(`  median       ${side.name.padEnd(12)} ${formatFigures(medians[side.name])}`);
+  }
   console.log(
     "  protected/unprotected: " +
       metrics.map((metric) => `${metric} ${ratios[metric]?.toFixed(3) ?? "n/a"}`).join(", "),
   );
+  if (asyncContextRatios !== undefined) {
+    console.log(
+      "  asyncContext/unprotected: " +
+        metrics
+          .map((metric) => `${metric} ${asyncContextRatios[metric]?.toFixed(3) ?? "n/a"}`)
+          .join(", "),
+    );
+  }
   console.log(
     `  req/s ratio per round: ${roundRatios.map((ratio) => ratio.toFixed(3)).join(", ")} ` +
       `(min ${Math.min(...roundRatios).toFixed(3)}, max ${Math.max(...roundRatios).toFixed(3)})`,
   );
-  return { ...scenario, rounds, medians, ratios, roundRatios };
+  return { ...scenario, rounds, medians, ratios, asyncContextRatios, roundRatios };
 }
 
 /** Computes the median of each metric per side, and the protected/unprotected ratio of the medians. */
@@ -351,18 +372,25 @@ function summarize(rounds) {
     }
   }
 
-  const ratios = {};
-  for (const metric of metrics) {
-    const protectedValue = medians.protected[metric];
-    const unprotectedValue = medians.unprotected[metric];
-    ratios[metric] = protectedValue === null ? null : protectedValue / unprotectedValue;
-  }
+  const ratiosTo = (sideName) => {
+    const result = {};
+    for (const metric of metrics) {
+      const value = medians[sideName][metric];
+      const unprotectedValue = medians.unprotected[metric];
+      result[metric] = value === null ? null : value / unprotectedValue;
+    }
+    return result;
+  };
+  const ratios = ratiosTo("protected");
+  // The share of the agent's cost that the async context alone explains.
+  const asyncContextRatios =
+    medians.asyncContext === undefined ? undefined : ratiosTo("asyncContext");
 
   // The req/s ratio of the two runs of each round shows how much the machine's noise moves it.
   const roundRatios = rounds.protected.map(
     (figures, index) => figures.requestsPerSecond / rounds.unprotected[index].requestsPerSecond,
   );
-  return { medians, ratios, roundRatios };
+  return { medians, ratios, asyncContextRatios, roundRatios };
 }
 
 function formatFigures({ requestsPerSecond, p50Ms, p99Ms, cpuMsPerRequest }) {
@@ -400,6 +428,7 @@ function readOptions() {
         smoke: { type: "boolean", default: false },
         out: { type: "string" },
         only: { type: "string" },
+        "async-context": { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
     }));
@@ -424,6 +453,7 @@ function readOptions() {
     rounds: readPositiveInteger("--rounds", values.rounds, defaults.rounds),
     connections: readPositiveInteger("--connections", values.connections, defaults.connections),
     only: values.only,
+    asyncContext: values["async-context"],
     // A smoke run is no measurement, so by default it does not replace the recorded summary.
     out: resolve(
       values.out ?? (values.smoke ? join(tmpdir(), "rampart-bench-smoke.json") : defaultOut),

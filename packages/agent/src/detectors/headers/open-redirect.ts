@@ -16,7 +16,7 @@ export interface RedirectPolicy {
   readonly allowedHosts: readonly string[];
 }
 
-/** The last Host header and its host name: a server answers under one or a few host names. */
+/** The last Host header and its host name, because a server serves one or a few host names. */
 let lastHost: string | undefined;
 let lastHostname: string | undefined;
 

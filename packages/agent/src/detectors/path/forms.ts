@@ -52,7 +52,7 @@ export function relevantForms(inputs: readonly UserInput[]): readonly InputForm[
   return forms;
 }
 
-/** Returned for the many inputs that yield no form; never modified. */
+/** Result for the many inputs that yield no form. It is never modified. */
 const noForms: InputForm[] = [];
 
 /**
