@@ -36,6 +36,9 @@ export interface InputForm {
   readonly lastSegment: string;
 }
 
+/** Result for the many inputs that yield no form. It is never modified. */
+const noForms: InputForm[] = [];
+
 const formsCache = new WeakMap<readonly UserInput[], readonly InputForm[]>();
 
 /**
@@ -46,14 +49,17 @@ const formsCache = new WeakMap<readonly UserInput[], readonly InputForm[]>();
 export function relevantForms(inputs: readonly UserInput[]): readonly InputForm[] {
   let forms = formsCache.get(inputs);
   if (forms === undefined) {
-    forms = inputs.flatMap(formsOf);
+    let collected: InputForm[] | undefined;
+    for (const input of inputs) {
+      if (!maySteerPath(input.value)) continue;
+      const inputForms = formsOf(input);
+      if (inputForms.length > 0) (collected ??= []).push(...inputForms);
+    }
+    forms = collected ?? noForms;
     formsCache.set(inputs, forms);
   }
   return forms;
 }
-
-/** Result for the many inputs that yield no form. It is never modified. */
-const noForms: InputForm[] = [];
 
 /**
  * True when some spelling of the value could yield a form: it contains `..`, `%` or a NUL byte,
@@ -61,18 +67,16 @@ const noForms: InputForm[] = [];
  * one of these, so other values (`readme.txt`, a header) skip building their spellings.
  */
 function maySteerPath(value: string): boolean {
-  return (
-    value.includes("..") ||
-    value.includes("%") ||
-    value.includes("\0") ||
-    startsAbsolute(value) ||
-    /^file:/i.test(value)
-  );
+  if (value.includes("..") || value.includes("%") || value.includes("\0")) return true;
+
+  // The first characters decide the rest without running a regular expression on every input.
+  const first = value.charCodeAt(0);
+  if (first === 0x2f || first === 0x5c) return true; // `/`, `\`
+  if (value.charCodeAt(1) === 0x3a) return startsAbsolute(value); // `C:`
+  return (first === 0x66 || first === 0x46) && /^file:/i.test(value); // `f`, `F`
 }
 
 function formsOf(input: UserInput): InputForm[] {
-  if (!maySteerPath(input.value)) return noForms;
-
   const forms: InputForm[] = [];
   for (const text of spellingsOf(input.value)) {
     const form = describeForm(input, text);
