@@ -147,7 +147,7 @@ test("open redirect detector never throws", () => {
 });
 
 test("offsite target agrees with URL parser", () => {
-  // Values that start with `/`, as the same-host shortcut sees them, and arbitrary ones.
+  // Values that start with `/`, which the same-host shortcut reads, and arbitrary ones.
   const piece = fc.constantFrom(
     "/",
     "\\",
