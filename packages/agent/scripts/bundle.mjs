@@ -152,7 +152,10 @@ const bundleHash = createHash("sha256")
   .update(readFileSync(path.join(distDir, bundleName)))
   .digest("hex");
 rmSync(path.join(distDir, ".code-cache"), { recursive: true, force: true });
-writeFileSync(path.join(distDir, "bundle.json"), `${JSON.stringify({ file: bundleName, sha256: bundleHash })}\n`);
+writeFileSync(
+  path.join(distDir, "bundle.json"),
+  `${JSON.stringify({ file: bundleName, sha256: bundleHash })}\n`,
+);
 
 for (const file of files) {
   if (file === bundleName) continue;
