@@ -3,16 +3,19 @@
 // by tsc and not bundled.
 //
 // Compiling the bundle (about 750 KB of JavaScript) and the functions that start the agent takes
-// about half of the agent's start-up time. V8 can serialize that compiled code, and a later
-// process that passes it back skips the compilation. On the benchmark machine the agent's load in
-// a serverless cold start falls from about 23 ms to about 11 ms of CPU time.
+// about a third of the agent's start-up time. V8 can serialize that compiled code, and a later
+// process that passes it back skips the compilation. On the benchmark machine, loading and
+// starting the agent in a serverless cold start falls from about 25 ms to about 17 ms of CPU time
+// (`bench/cold-start/phases.cjs`).
 //
 // The cache file lives in dist/.code-cache/ (or in RAMPART_CODE_CACHE, a directory, or nowhere
-// when that is `off`). Its name holds the bundle's SHA-256 (from dist/bundle.json, which the build
-// writes), V8's version and the CPU architecture, because V8 itself checks only the source's
-// length and its own version and flags. A missing or rejected cache is written once per process,
-// after the code that loaded the agent has run, so that it holds the start-up functions too. A
-// read-only directory, a corrupt file or any other failure only means compiling as before.
+// when that is `off`). Its name contains the bundle's SHA-256 (from dist/bundle.json, which the
+// build writes), V8's version and the CPU architecture. V8 checks its own version and flags, but of
+// the source only its length (`SerializedCodeData::SourceHash`), and it verifies its checksum only
+// under `--verify-snapshot-checksum`, so the file carries a checksum of its own. A missing or
+// rejected cache is written once per process, after the code that loaded the agent has run, so
+// that it contains the start-up functions too. A read-only directory, a corrupt file or any other
+// failure only means compiling as before.
 import {
   closeSync,
   mkdirSync,
@@ -54,7 +57,11 @@ const bundleFile = path.join(__dirname, "rampart.js");
 const magic = 0x31435052;
 const headerBytes = 12;
 
-/** 32-bit FNV-1a over the payload, four bytes at a time: cheap enough for every start (0.1 ms). */
+/**
+ * Computes a 32-bit FNV-1a over the payload, four bytes at a time. At a cold start it runs before
+ * the JIT compiles it: about 2 ms for 400 KB on the benchmark machine, 0.1 ms once compiled. This
+ * module runs before the bundle, so it has its own copy rather than the bundle's hash helpers.
+ */
 function checksum(bytes: Uint8Array): number {
   let hash = 0x811c9dc5;
   const words = Math.floor(bytes.byteLength / 4);
@@ -92,7 +99,7 @@ function readPayload(file: string): Buffer | undefined | "corrupt" {
 function writeCacheFile(file: string, script: vm.Script): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
-  // "wx" refuses an existing path, so a planted link is never written through.
+  // "wx" rejects an existing path, so a planted link is never written through.
   const fd = openSync(temporary, "wx", 0o644);
   try {
     try {

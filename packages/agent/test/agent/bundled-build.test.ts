@@ -8,6 +8,8 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { promisify } from "node:util";
 
+import { lambdaInjectionScript } from "../helpers/lambda-injection-script";
+
 const run = promisify(execFile);
 const packageDir = path.resolve(__dirname, "../..");
 const distDir = path.join(packageDir, "dist");
@@ -64,24 +66,9 @@ console.log(JSON.stringify({
 });
 
 test("event stack skips bundled agent frames", async () => {
-  const sqlite = path.join(path.dirname(require.resolve("better-sqlite3/package.json")));
   const stdout = await runScript(
     "blocked-handler.cjs",
-    `const { wrap } = require(${JSON.stringify(path.join(distDir, "serverless", "index.js"))});
-const Database = require(${JSON.stringify(sqlite)});
-const db = new Database(":memory:");
-db.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)");
-const handler = wrap(async (event) => {
-  const name = event.queryStringParameters.name;
-  return { statusCode: 200, body: JSON.stringify(db.prepare("SELECT id FROM items WHERE name = '" + name + "'").all()) };
-});
-const name = "x' OR '1'='1";
-handler({
-  version: "2.0", routeKey: "GET /items", rawPath: "/items", rawQueryString: "name=" + encodeURIComponent(name),
-  headers: { host: "localhost" }, queryStringParameters: { name },
-  requestContext: { http: { method: "GET", path: "/items", protocol: "HTTP/1.1", sourceIp: "127.0.0.1" }, requestId: "r1", routeKey: "GET /items", stage: "$default" },
-  isBase64Encoded: false,
-}, { getRemainingTimeInMillis: () => 3000 }).then((result) => console.log(JSON.stringify(result.statusCode)));`,
+    lambdaInjectionScript(distDir, "console.log(JSON.stringify(result.statusCode));"),
   );
   assert.equal(JSON.parse(stdout), 403);
 

@@ -8,6 +8,8 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { promisify } from "node:util";
 
+import { lambdaInjectionScript } from "../helpers/lambda-injection-script";
+
 const run = promisify(execFile);
 const distDir = path.resolve(__dirname, "../../dist");
 const workDir = mkdtempSync(path.join(tmpdir(), "rampart-code-cache-"));
@@ -20,29 +22,14 @@ interface Status {
 }
 
 /**
- * A Lambda handler with an SQL injection in it, invoked once with an injection: prints the
- * result's status code and, once the loader has had its chance to write, the cache status.
+ * The Lambda injection script, which prints the result's status code and, after the loader has
+ * had its chance to write, the cache status.
  */
-const blockedHandlerScript = `
-const loader = require(${JSON.stringify(path.join(distDir, "load-bundle.js"))});
-const { wrap } = require(${JSON.stringify(path.join(distDir, "serverless", "index.js"))});
-const Database = require(${JSON.stringify(path.dirname(require.resolve("better-sqlite3/package.json")))});
-const db = new Database(":memory:");
-db.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)");
-const handler = wrap(async (event) => {
-  const name = event.queryStringParameters.name;
-  return { statusCode: 200, body: JSON.stringify(db.prepare("SELECT id FROM items WHERE name = '" + name + "'").all()) };
-});
-const name = "x' OR '1'='1";
-handler({
-  version: "2.0", routeKey: "GET /items", rawPath: "/items", rawQueryString: "name=" + encodeURIComponent(name),
-  headers: { host: "localhost" }, queryStringParameters: { name },
-  requestContext: { http: { method: "GET", path: "/items", protocol: "HTTP/1.1", sourceIp: "127.0.0.1" }, requestId: "r1", routeKey: "GET /items", stage: "$default" },
-  isBase64Encoded: false,
-}, { getRemainingTimeInMillis: () => 3000 }).then((result) => {
-  setTimeout(() => console.log(JSON.stringify({ statusCode: result.statusCode, codeCache: loader.codeCache })), 20);
-});
-`;
+const blockedHandlerScript = `const loader = require(${JSON.stringify(path.join(distDir, "load-bundle.js"))});
+${lambdaInjectionScript(
+  distDir,
+  "setTimeout(() => console.log(JSON.stringify({ statusCode: result.statusCode, codeCache: loader.codeCache })), 20);",
+)}`;
 
 let scriptCount = 0;
 
@@ -73,7 +60,7 @@ function freshCacheDir(name: string): string {
   return path.join(workDir, name);
 }
 
-test("first start writes, next start uses", async () => {
+test("first start writes, next uses cache", async () => {
   const cacheDir = freshCacheDir("first-and-next");
 
   const first = await start(cacheDir);
@@ -90,7 +77,7 @@ test("first start writes, next start uses", async () => {
   assert.equal(next.codeCache.file, first.codeCache.file);
 });
 
-test("file name keys hash, V8, architecture", async () => {
+test("file name carries hash and V8", async () => {
   const { sha256 } = JSON.parse(readFileSync(path.join(distDir, "bundle.json"), "utf8")) as {
     sha256: string;
   };

@@ -69,7 +69,8 @@ export function relevantForms(inputs: readonly UserInput[]): readonly InputForm[
 function maySteerPath(value: string): boolean {
   if (value.includes("..") || value.includes("%") || value.includes("\0")) return true;
 
-  // The first characters decide the rest without running a regular expression on every input.
+  // Only an absolute start or a `file:` URL is left, and the first two characters tell whether a
+  // regular expression is needed at all.
   const first = value.charCodeAt(0);
   if (first === 0x2f || first === 0x5c) return true; // `/`, `\`
   if (value.charCodeAt(1) === 0x3a) return startsAbsolute(value); // `C:`
