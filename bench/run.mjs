@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 
 import { exampleDir } from "rampart-example-express-sqlite/start-app.mjs";
 
+import { pinningPlan, pinProcess } from "./apps/cpu-affinity.mjs";
 import { memoryProbe, readAppMemory } from "./apps/memory.mjs";
 import { startBenchApp } from "./apps/start.mjs";
 import { measure, median } from "./load.mjs";
@@ -117,6 +118,8 @@ const usage = `Usage: node run.mjs [options]
   --smoke             short run that checks the setup, not a measurement
   --out <file>        JSON summary path (default bench/results/latest.json, smoke: OS temp dir)
   --only <names>      comma-separated scenario names to run (default: all)
+  --no-pin            leaves CPU placement to the scheduler (default on Linux with 2 or more CPUs:
+                      the load generator on the first CPU, the apps on the last, with taskset)
   --async-context     adds a third side: the app with each request run in an AsyncLocalStorage
                       and no agent, which shows what the async context alone costs
 Scenarios: ${scenarios.map((scenario) => scenario.name).join(", ")}`;
@@ -167,6 +170,7 @@ async function main() {
     for (const side of sides) await startSide(side, appName);
   }
   await checkSides(appNames);
+  const pinning = pinAll();
 
   const memory = {};
   for (const appName of appNames) await readMemory(memory, appName, "afterStart");
@@ -180,6 +184,11 @@ async function main() {
   );
   console.log(
     `Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}`,
+  );
+  console.log(
+    pinning.reason === undefined
+      ? `CPU pinning: load generator on CPU ${pinning.loadCpu}, apps on CPU ${pinning.appCpu}`
+      : `CPU pinning: off (${pinning.reason})`,
   );
 
   const results = [];
@@ -214,6 +223,7 @@ async function main() {
     loadAverageBefore,
     loadAverageAfter,
     options,
+    pinning,
     falsePositives,
     startMs: Object.fromEntries(
       appNames.map((name) => [
@@ -227,6 +237,20 @@ async function main() {
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, JSON.stringify(summary, null, 2) + "\n");
   console.log(`Summary written to ${options.out}`);
+}
+
+/**
+ * Pins this process (autocannon runs in it) and every app, unless `--no-pin` or the machine cannot.
+ * Returns the plan, or the reason why nothing was pinned.
+ */
+function pinAll() {
+  if (!options.pin) return { reason: "--no-pin" };
+  const plan = pinningPlan();
+  if (plan.reason !== undefined) return plan;
+
+  pinProcess(process.pid, plan.loadCpu);
+  for (const app of runningApps()) pinProcess(app.pid, plan.appCpu);
+  return plan;
 }
 
 async function startSide(side, appName) {
@@ -361,7 +385,7 @@ async function runScenario(scenario) {
   return { ...scenario, rounds, medians, ratios, asyncContextRatios, roundRatios };
 }
 
-/** Computes the median of each metric per side, and the protected/unprotected ratio of the medians. */
+/** Computes the median of each metric per side, and the median of the per-round ratios to the unprotected side. */
 function summarize(rounds) {
   const medians = {};
   for (const side of sides) {
@@ -372,12 +396,18 @@ function summarize(rounds) {
     }
   }
 
+  // The median of the rounds' ratios, rather than the ratio of the medians: the two runs of a
+  // round are seconds apart, so a machine that slows down for a few rounds moves both alike.
   const ratiosTo = (sideName) => {
     const result = {};
     for (const metric of metrics) {
-      const value = medians[sideName][metric];
-      const unprotectedValue = medians.unprotected[metric];
-      result[metric] = value === null ? null : value / unprotectedValue;
+      const pairs = rounds[sideName].map((figures, index) => [
+        figures[metric],
+        rounds.unprotected[index][metric],
+      ]);
+      result[metric] = pairs.some(([value, base]) => value === null || base === null)
+        ? null
+        : median(pairs.map(([value, base]) => value / base));
     }
     return result;
   };
@@ -420,6 +450,7 @@ function readOptions() {
   let values;
   try {
     ({ values } = parseArgs({
+      allowNegative: true,
       options: {
         warmup: { type: "string" },
         duration: { type: "string" },
@@ -429,6 +460,7 @@ function readOptions() {
         out: { type: "string" },
         only: { type: "string" },
         "async-context": { type: "boolean", default: false },
+        pin: { type: "boolean", default: true },
         help: { type: "boolean", default: false },
       },
     }));
@@ -454,6 +486,7 @@ function readOptions() {
     connections: readPositiveInteger("--connections", values.connections, defaults.connections),
     only: values.only,
     asyncContext: values["async-context"],
+    pin: values.pin,
     // A smoke run is no measurement, so by default it does not replace the recorded summary.
     out: resolve(
       values.out ?? (values.smoke ? join(tmpdir(), "rampart-bench-smoke.json") : defaultOut),

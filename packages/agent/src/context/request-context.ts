@@ -135,6 +135,8 @@ export class RequestContext implements RequestFacts, RequestDraws {
   canaryDraw: number | undefined;
   /** The body bytes as the server received them, for apps that read the body stream themselves. */
   capturedBody: CapturedBody | undefined;
+  /** The body and params in which the prototype pollution check found no polluting key. */
+  cleanOfPollution: ParsedParts | undefined;
 
   private rawInputs: readonly UserInput[] | undefined;
   private parsedInputs: readonly UserInput[] = [];
@@ -344,7 +346,8 @@ export class RequestContext implements RequestFacts, RequestDraws {
     return this.ownQueryObject;
   }
 
-  private parsedParts(): ParsedParts {
+  /** Returns the body (the framework's, else parsed from the captured bytes) and the route params. */
+  parsedParts(): ParsedParts {
     const source = (this.frameworkRequest ?? this.req) as ExpressRequestFields;
     return { body: this.currentBody(source), params: source.params };
   }

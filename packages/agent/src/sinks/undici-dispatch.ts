@@ -73,6 +73,7 @@ function dispatchTarget(dispatcher: object, options: DispatchOptions): RequestTa
 
 /** Returns the port of a target's URL, or undefined for the scheme's default. */
 export function targetPort(target: RequestTarget): number | undefined {
+  if (target.port !== undefined) return target.port > 0 ? target.port : undefined;
   try {
     const port = Number(new URL(target.text).port);
     return port > 0 ? port : undefined;
@@ -95,17 +96,21 @@ function failDispatch(handler: unknown, error: Error): boolean {
   throw error;
 }
 
-/**
- * Picks the outgoing request a dispatch belongs to: the one in the outgoing scope (`runOutgoing`) (a fetch, or a
- * redirect hop of an earlier dispatch), else the API call being made, else the dispatch itself.
- */
-function outgoingFor(dispatcher: object, target: RequestTarget): OutgoingRequest {
-  const current = currentOutgoingRequest();
-  if (current !== undefined) return current;
-
+/** Creates the outgoing request of a dispatch made outside any outgoing scope. */
+function newOutgoing(dispatcher: object, target: RequestTarget): OutgoingRequest {
   const sink =
     pendingCall?.sink ?? `undici.${dispatcher.constructor.name || "Dispatcher"}.dispatch`;
   return createOutgoingRequest(sink, pendingCall?.target ?? target);
+}
+
+/** True when a dispatch goes to the host and port of its outgoing request's own URL. */
+function isOriginHost(outgoing: OutgoingRequest, target: RequestTarget): boolean {
+  const origin = outgoing.origin;
+  return (
+    !outgoing.redirected &&
+    target.hostname === origin.hostname &&
+    targetPort(target) === targetPort(origin)
+  );
 }
 
 /**
@@ -123,9 +128,17 @@ function wrapDispatch(original: Dispatch): Dispatch {
       const target = dispatchTarget(this, options as DispatchOptions);
       if (target === undefined) return undefined;
 
-      const outgoing = outgoingFor(this, target);
+      // A dispatch in an outgoing scope (a fetch, or a redirect hop of an earlier dispatch) belongs
+      // to that scope's request, whose own URL was judged before the scope opened. So a dispatch to
+      // that URL's host and port, such as a fetch's first one, needs no second judgement.
+      const current = currentOutgoingRequest();
+      if (current !== undefined && isOriginHost(current, target)) {
+        return { outgoing: current, inScope: true, blocked: undefined };
+      }
+      const outgoing = current ?? newOutgoing(this, target);
       return {
         outgoing,
+        inScope: current !== undefined,
         blocked: inspectBeforeSend(outgoing, target.hostname, targetPort(target)),
       };
     });
@@ -134,6 +147,7 @@ function wrapDispatch(original: Dispatch): Dispatch {
 
     dispatching = true;
     try {
+      if (prepared.inScope) return original.call(this, options, handler);
       return runOutgoing(prepared.outgoing, () => original.call(this, options, handler));
     } finally {
       dispatching = false;

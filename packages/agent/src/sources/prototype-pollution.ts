@@ -12,7 +12,7 @@ import {
   detectPrototypePollution,
   findPollutingQueryKey,
 } from "../detectors/prototype-pollution/detect";
-import type { Finding, UserInput } from "../detectors/types";
+import type { Finding } from "../detectors/types";
 import type { RampartBlockedError } from "../errors";
 import { reportInternalError } from "../failsafe";
 import { agentState } from "../guard/agent-state";
@@ -27,14 +27,6 @@ export const responseFinishSink = "http.ServerResponse.end";
 
 /** Requests already reported, so that each request yields at most one prototype pollution event. */
 const reportedContexts = new WeakSet<RequestContext>();
-
-/** Returns whether an input could be a polluting key; allocation-free, so clean requests cost one loop. */
-function mayCarryPollutingKey(inputs: readonly UserInput[]): boolean {
-  for (const input of inputs) {
-    if (input.value === "__proto__" || input.value === "prototype") return true;
-  }
-  return false;
-}
 
 function queryKeyPaths(req: RequestMessage): string[][] {
   const url = req.url ?? "/";
@@ -54,18 +46,12 @@ const pollutingWords = /proto|constructor/i;
 const encodedLetter = /%[4-7][0-9a-f]/i;
 
 /**
- * Returns whether a request that no sink inspected could carry a polluting key: its URL names one
- * (percent-encoded letters included), a framework attached a parsed body or params object, or the
- * agent captured body bytes that the app read from the stream itself. A
- * plain GET of a JSON API then costs one regular expression test instead of an input extraction.
+ * Returns whether the URL could name a polluting key in its query string, percent-encoded letters
+ * included. A URL without `%` needs one regular expression test.
  */
-function mayNeedFullCheck(context: RequestContext): boolean {
-  const url = context.req.url ?? "";
+function urlMayCarryPollutingKey(url: string): boolean {
   if (pollutingWords.test(url)) return true;
-  if (encodedLetter.test(url) && pollutingWords.test(safeDecode(url))) return true;
-
-  const parsed = (context.frameworkRequest ?? context.req) as { body?: unknown; params?: unknown };
-  return hasOwnKeys(parsed.body) || hasOwnKeys(parsed.params) || context.capturedBody !== undefined;
+  return url.includes("%") && encodedLetter.test(url) && pollutingWords.test(safeDecode(url));
 }
 
 /** True for an object with at least one own key; Express sets `{}` bodies and params on every request. */
@@ -84,14 +70,30 @@ function safeDecode(text: string): string {
   }
 }
 
+/**
+ * Finds a polluting key in the query string's key paths, the body (parsed by the framework, else
+ * from the captured bytes) and the route params. The keys are read from the parsed objects
+ * themselves, without extracting the request's inputs, so a JSON POST that reached no sink costs
+ * one walk over its body. A body and params found clean are not walked again at the next sink.
+ */
 function findPollution(context: RequestContext): Finding | undefined {
-  if (!mayNeedFullCheck(context)) return undefined;
-  if (!mayCarryPollutingKey(context.inputs())) return undefined;
+  const parts = context.parsedParts();
+  const checked = context.cleanOfPollution;
+  if (checked !== undefined && checked.body === parts.body && checked.params === parts.params)
+    return undefined;
 
-  return (
-    findPollutingQueryKey(queryKeyPaths(context.req)) ??
-    detectPrototypePollution(context.structuredInputs().filter((part) => part.source !== "query"))
-  );
+  const finding =
+    (urlMayCarryPollutingKey(context.req.url ?? "")
+      ? findPollutingQueryKey(queryKeyPaths(context.req))
+      : undefined) ??
+    (hasOwnKeys(parts.body) || hasOwnKeys(parts.params)
+      ? detectPrototypePollution([
+          { source: "body", path: "body", value: parts.body },
+          { source: "params", path: "params", value: parts.params },
+        ])
+      : undefined);
+  if (finding === undefined) context.cleanOfPollution = parts;
+  return finding;
 }
 
 /**

@@ -58,6 +58,14 @@ describe("prototype pollution, Express", () => {
     );
   });
 
+  test("__proto__ in an unwrapped document reported", async () => {
+    const document = '{"name":"a","__proto__":{"isAdmin":true}}';
+    await expectEvent(
+      () => postRawJson(current.client, "/envelope", JSON.stringify({ document })),
+      "body.__proto__",
+    );
+  });
+
   test("nested constructor.prototype reported", async () => {
     await expectEvent(
       () =>

@@ -9,6 +9,11 @@ export interface RequestTarget {
   readonly hostEnd: number;
   /** Host as the client connects to it: lower case, no brackets, percent-decoded by the URL parser. */
   readonly hostname: string;
+  /**
+   * Port as the URL parser read it, 0 when the URL uses its scheme's default. Set by
+   * `targetFromUrl` only, so that a sink needs no second parse of the URL.
+   */
+  readonly port?: number;
 }
 
 const schemePattern = /^[a-z][a-z\d+.-]*:/i;
@@ -62,6 +67,7 @@ export function targetFromUrl(text: string): RequestTarget | undefined {
     hostStart: span.start,
     hostEnd: span.end,
     hostname: normalizeHost(url.hostname),
+    port: url.port === "" ? 0 : Number(url.port),
   };
 }
 
