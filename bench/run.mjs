@@ -118,8 +118,8 @@ const usage = `Usage: node run.mjs [options]
   --smoke             short run that checks the setup, not a measurement
   --out <file>        JSON summary path (default bench/results/latest.json, smoke: OS temp dir)
   --only <names>      comma-separated scenario names to run (default: all)
-  --no-pin            leaves CPU placement to the scheduler (default on Linux with 2 or more CPUs:
-                      the load generator on the first CPU, the apps on the last, with taskset)
+  --no-pin            leaves CPU placement to the scheduler. By default, on Linux with 2 or more
+                      CPUs, taskset pins the load generator to the first CPU and the apps to the last
   --async-context     adds a third side: the app with each request run in an AsyncLocalStorage
                       and no agent, which shows what the async context alone costs
 Scenarios: ${scenarios.map((scenario) => scenario.name).join(", ")}`;
@@ -240,8 +240,8 @@ async function main() {
 }
 
 /**
- * Pins this process (autocannon runs in it) and every app, unless `--no-pin` or the machine cannot.
- * Returns the plan, or the reason why nothing was pinned.
+ * Pins this process (autocannon runs in it) and every app, unless `--no-pin` is set or the machine
+ * cannot pin. Returns the plan, or the reason why nothing was pinned.
  */
 function pinAll() {
   if (!options.pin) return { reason: "--no-pin" };
@@ -385,7 +385,10 @@ async function runScenario(scenario) {
   return { ...scenario, rounds, medians, ratios, asyncContextRatios, roundRatios };
 }
 
-/** Computes the median of each metric per side, and the median of the per-round ratios to the unprotected side. */
+/**
+ * Computes the median of each metric per side, and the median of the per-round ratios of each side
+ * to the unprotected side.
+ */
 function summarize(rounds) {
   const medians = {};
   for (const side of sides) {

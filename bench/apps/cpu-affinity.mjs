@@ -6,8 +6,8 @@ import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 
 /**
- * Returns the CPUs to pin to, `{ loadCpu, appCpu }`, or a reason why pinning is off: it needs
- * Linux, two CPUs and the taskset command.
+ * Returns the CPUs to pin to as `{ loadCpu, appCpu }`, or `{ reason }` when the machine cannot pin.
+ * Pinning needs Linux, two CPUs and the taskset command.
  */
 export function pinningPlan() {
   if (process.platform !== "linux") return { reason: "not Linux" };

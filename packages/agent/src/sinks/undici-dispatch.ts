@@ -103,7 +103,7 @@ function newOutgoing(dispatcher: object, target: RequestTarget): OutgoingRequest
   return createOutgoingRequest(sink, pendingCall?.target ?? target);
 }
 
-/** True when a dispatch goes to the host and port of its outgoing request's own URL. */
+/** Returns whether a dispatch goes to the host and port of its outgoing request's own URL. */
 function isOriginHost(outgoing: OutgoingRequest, target: RequestTarget): boolean {
   const origin = outgoing.origin;
   return (
@@ -128,9 +128,8 @@ function wrapDispatch(original: Dispatch): Dispatch {
       const target = dispatchTarget(this, options as DispatchOptions);
       if (target === undefined) return undefined;
 
-      // A dispatch in an outgoing scope (a fetch, or a redirect hop of an earlier dispatch) belongs
-      // to that scope's request, whose own URL was judged before the scope opened. So a dispatch to
-      // that URL's host and port, such as a fetch's first one, needs no second judgement.
+      // A dispatch in an outgoing scope (a fetch, or a redirect hop) belongs to that scope's request,
+      // whose URL was judged before the scope opened. A fetch's first dispatch goes to that URL.
       const current = currentOutgoingRequest();
       if (current !== undefined && isOriginHost(current, target)) {
         return { outgoing: current, inScope: true, blocked: undefined };

@@ -46,8 +46,8 @@ const pollutingWords = /proto|constructor/i;
 const encodedLetter = /%[4-7][0-9a-f]/i;
 
 /**
- * Returns whether the URL could name a polluting key in its query string, percent-encoded letters
- * included. A URL without `%` needs one regular expression test.
+ * Returns whether the URL could name a polluting key in its query string, in plain or
+ * percent-encoded letters. A URL without `%` costs one regular expression test.
  */
 function urlMayCarryPollutingKey(url: string): boolean {
   if (pollutingWords.test(url)) return true;
@@ -71,27 +71,28 @@ function safeDecode(text: string): string {
 }
 
 /**
- * Finds a polluting key in the query string's key paths, the body (parsed by the framework, else
- * from the captured bytes) and the route params. The keys are read from the parsed objects
- * themselves, without extracting the request's inputs, so a JSON POST that reached no sink costs
- * one walk over its body. A body and params found clean are not walked again at the next sink.
+ * Finds a polluting key in the query string's key paths, the body and the route params. It walks
+ * the parsed objects rather than the request's collected inputs, which cost far more to build.
+ * A body and params found clean are not walked again at the next sink.
  */
 function findPollution(context: RequestContext): Finding | undefined {
   const parts = context.parsedParts();
   const checked = context.cleanOfPollution;
-  if (checked !== undefined && checked.body === parts.body && checked.params === parts.params)
+  if (checked !== undefined && checked.body === parts.body && checked.params === parts.params) {
     return undefined;
+  }
 
-  const finding =
-    (urlMayCarryPollutingKey(context.req.url ?? "")
-      ? findPollutingQueryKey(queryKeyPaths(context.req))
-      : undefined) ??
-    (hasOwnKeys(parts.body) || hasOwnKeys(parts.params)
-      ? detectPrototypePollution([
-          { source: "body", path: "body", value: parts.body },
-          { source: "params", path: "params", value: parts.params },
-        ])
-      : undefined);
+  let finding: Finding | undefined;
+  if (urlMayCarryPollutingKey(context.req.url ?? "")) {
+    finding = findPollutingQueryKey(queryKeyPaths(context.req));
+  }
+  if (finding === undefined && (hasOwnKeys(parts.body) || hasOwnKeys(parts.params))) {
+    finding = detectPrototypePollution([
+      { source: "body", path: "body", value: parts.body },
+      { source: "params", path: "params", value: parts.params },
+    ]);
+  }
+
   if (finding === undefined) context.cleanOfPollution = parts;
   return finding;
 }

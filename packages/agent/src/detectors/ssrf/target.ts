@@ -10,8 +10,8 @@ export interface RequestTarget {
   /** Host as the client connects to it: lower case, no brackets, percent-decoded by the URL parser. */
   readonly hostname: string;
   /**
-   * Port as the URL parser read it, 0 when the URL uses its scheme's default. Set by
-   * `targetFromUrl` only, so that a sink needs no second parse of the URL.
+   * Port as the URL parser read it, 0 for the scheme's default. Only `targetFromUrl` sets it, so
+   * that a sink need not parse the URL again.
    */
   readonly port?: number;
 }
