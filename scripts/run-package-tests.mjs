@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const [packageArgument, ...filters] = process.argv.slice(2);
 if (packageArgument === undefined) {
@@ -25,15 +26,22 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const blockingStdout = pathToFileURL(
+  path.join(path.dirname(fileURLToPath(import.meta.url)), "blocking-stdout.mjs"),
+).href;
+
 // Two files at a time on a 2-core machine: integration tests mostly wait on servers. A file whose
 // tests all finished exits even when a failed test left a server or timer open
-// (--test-force-exit), so one failure cannot hang the whole run. The spec reporter ends with a
-// list of the failed tests, so the last lines of a CI log name them.
+// (--test-force-exit), so one failure cannot hang the whole run. blocking-stdout.mjs keeps that
+// exit from dropping the file's last results (see there). The spec reporter ends with a list of
+// the failed tests, so the last lines of a CI log name them.
 const result = spawnSync(
   process.execPath,
   [
     "--import",
     "tsx",
+    "--import",
+    blockingStdout,
     "--test",
     "--test-force-exit",
     "--test-concurrency=2",
