@@ -11,32 +11,37 @@ import { fileURLToPath } from "node:url";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 const runner = path.join(repoRoot, "scripts", "run-package-tests.mjs");
 
-// 40 files of 50 tests whose names are 8,000 characters long: each file reports about 400 KB of
-// results, several times the 64 KiB buffer of a Linux pipe. Without the runner's blocking stdout,
-// each of 5 runs of these files on Node.js 20.20 lost 20 to 37 results, and the failing test's
-// name was missing from some runs' list of failures.
+// 40 files of 50 tests whose names are 8,000 characters long: each file reports at least 400 KB of
+// test names, several times the 64 KiB buffer of a Linux pipe. Without the runner's blocking
+// stdout, 5 runs of such files on Node.js 20.20 each lost 20 to 37 results, and 1 of 2 runs of
+// these tests lost the failing test's name.
 const fileCount = 40;
 const testsPerFile = 50;
 const nameLength = 8_000;
 const failingTest = "last test of the last file fails";
 
+interface RunnerOutput {
+  status: number | null;
+  stdout: string;
+}
+
 let packageDir: string;
-let result: { status: number | null; stdout: string };
+let result: RunnerOutput;
 
 /**
  * Runs the runner on the generated package. NODE_TEST_CONTEXT, which Node's test runner sets in
  * each test file's process, would make the nested runner report to this process as a child does.
  */
-function runPackageTests(): { status: number | null; stdout: string } {
+function runPackageTests(): RunnerOutput {
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
-  const result = spawnSync(process.execPath, [runner, packageDir], {
+  const run = spawnSync(process.execPath, [runner, packageDir], {
     env,
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
     timeout: 120_000,
   });
-  return { status: result.status, stdout: result.stdout };
+  return { status: run.status, stdout: run.stdout };
 }
 
 before(() => {
