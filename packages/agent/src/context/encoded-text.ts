@@ -1,5 +1,7 @@
 import { isUtf8 } from "node:buffer";
 
+import { TextMemo } from "./text-memo";
+
 /**
  * Maximum length, in characters, of a value that is decoded as base64. Longer values are judged
  * only as sent: an app that base64-decodes a value of more than 1 MiB before building an operation
@@ -120,28 +122,47 @@ function decodeSpan(text: string, start: number, end: number): string | undefine
   return isText(bytes) ? bytes.toString("utf8") : undefined;
 }
 
+/** The result for the many values that decode to no text, shared rather than allocated per call. */
+const noForms: readonly string[] = [];
+
+/**
+ * Decodings of values seen before. Values up to 2,048 characters (a JSON Web Token with its
+ * claims), 256 of them: at most about 2 MB with their decoded texts.
+ */
+const decodedForms = new TextMemo<readonly string[]>(256, 2_048);
+
 /**
  * Returns the texts that an app may decode from `value` before building an operation. These are
  * the value as base64 or base64url, the token after an authorization scheme (`Bearer x`,
  * `Basic x`) as base64, and the header and payload of a JSON Web Token (`a.b.c`). Only decodings
  * that read as text count. Returns an empty list for values longer than `maxBase64Length`.
  */
-export function base64DecodedForms(value: string): string[] {
-  if (value.length < minBase64Length || value.length > maxBase64Length) return [];
+export function base64DecodedForms(value: string): readonly string[] {
+  if (value.length < minBase64Length || value.length > maxBase64Length) return noForms;
+  // Text such as a User-Agent is rejected before the lookup, so it takes no place in the table.
+  if (tokenStart(value) === -1) return noForms;
+  return decodedForms.get(value, decodeForms);
+}
 
-  // `Bearer <token>` and `Basic <credentials>`: the token is what the app decodes. Other values
-  // with a space are text, never base64.
-  let start = 0;
+/**
+ * Returns where the base64 part of `value` starts: after `Bearer ` or `Basic ` (the token is
+ * what the app decodes), else at 0. Returns -1 for other values with a space, which are text.
+ */
+function tokenStart(value: string): number {
   const space = value.indexOf(" ");
-  if (space !== -1) {
-    // Most values with a space are text (a User-Agent, a sentence): their first word is not as long
-    // as a scheme, and that is decided without slicing and lower-casing it.
-    if (!schemeLengths.has(space)) return [];
-    if (!authorizationSchemes.has(value.slice(0, space).toLowerCase())) return [];
-    start = space + 1;
-    while (value.charCodeAt(start) === 0x20) start++;
-  }
+  if (space === -1) return 0;
 
+  // Most values with a space are text (a User-Agent, a sentence): their first word is not as long
+  // as a scheme, and that is decided without slicing and lower-casing it.
+  if (!schemeLengths.has(space)) return -1;
+  if (!authorizationSchemes.has(value.slice(0, space).toLowerCase())) return -1;
+  let start = space + 1;
+  while (value.charCodeAt(start) === 0x20) start++;
+  return start;
+}
+
+function decodeForms(value: string): readonly string[] {
+  const start = tokenStart(value);
   const forms: string[] = [];
   const whole = decodeSpan(value, start, value.length);
   if (whole !== undefined) forms.push(whole);
@@ -158,5 +179,5 @@ export function base64DecodedForms(value: string): string[] {
       if (payload !== undefined) forms.push(payload);
     }
   }
-  return forms;
+  return forms.length === 0 ? noForms : forms;
 }

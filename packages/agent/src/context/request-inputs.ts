@@ -59,19 +59,21 @@ function setQueryValue(root: Record<string, unknown>, key: readonly string[], va
 }
 
 /**
- * Input paths of header names and path segment indexes, built once: the same few names come with
- * every request, and a template string per header and request is garbage for the collector.
+ * Input paths of header, query and cookie names, built once per name: the same few names come
+ * with every request, and a template string per name and request is garbage for the collector.
  */
+const maxCachedPaths = 512;
 const headerPaths = new Map<string, string>();
-const maxCachedHeaderPaths = 512;
+const queryPaths = new Map<string, string>();
+const cookiePaths = new Map<string, string>();
 const segmentPaths = Array.from({ length: 32 }, (_, index) => `path.${index}`);
 
-function headerPath(name: string): string {
-  let path = headerPaths.get(name);
+function cachedPath(paths: Map<string, string>, prefix: string, name: string): string {
+  let path = paths.get(name);
   if (path === undefined) {
-    path = `headers.${name}`;
-    // Header names are client-chosen: the cache stops growing instead of holding every name sent.
-    if (headerPaths.size < maxCachedHeaderPaths) headerPaths.set(name, path);
+    path = prefix + name;
+    // Names are client-chosen: a table stops growing instead of holding every name sent.
+    if (paths.size < maxCachedPaths) paths.set(name, path);
   }
   return path;
 }
@@ -88,7 +90,10 @@ export function collectRawInputs(req: RequestMessage, collector: InputCollector)
 
   if (questionMark !== -1) {
     for (const pair of parseQueryString(url.slice(questionMark + 1))) {
-      const path = `query.${pair.key.join(".")}`;
+      const path =
+        pair.key.length === 1
+          ? cachedPath(queryPaths, "query.", pair.key[0] as string)
+          : `query.${pair.key.join(".")}`;
       collector.addString("query", path, pair.value);
       for (const key of pair.key) collector.addString("query", path, key);
     }
@@ -106,14 +111,18 @@ export function collectRawInputs(req: RequestMessage, collector: InputCollector)
     const value = headers[name];
     if (name === "cookie" || value === undefined) continue;
 
-    if (typeof value === "string") collector.addString("headers", headerPath(name), value);
-    else for (const item of value) collector.addString("headers", headerPath(name), item);
+    if (typeof value === "string")
+      collector.addString("headers", cachedPath(headerPaths, "headers.", name), value);
+    else {
+      const path = cachedPath(headerPaths, "headers.", name);
+      for (const item of value) collector.addString("headers", path, item);
+    }
   }
 
   const cookieHeader = req.headers.cookie;
   if (cookieHeader !== undefined) {
     for (const [name, value] of parseCookies(cookieHeader)) {
-      collector.addString("cookies", `cookies.${name}`, value);
+      collector.addString("cookies", cachedPath(cookiePaths, "cookies.", name), value);
     }
   }
 }

@@ -91,4 +91,22 @@ describe("input collector", () => {
     collector.addValue("body", "body", Buffer.from("' or 1=1"));
     assert.equal(collector.inputs.length, 0);
   });
+
+  test("value from an earlier request: same inputs, new request's path", () => {
+    const encode = (json: object) => Buffer.from(JSON.stringify(json)).toString("base64url");
+    const token = `${encode({ alg: "HS256" })}.${encode({ sub: "x' OR 1=1--" })}.c2ln`;
+
+    // The decoded token and its parsed claims are kept across requests; the paths are not.
+    const first = new InputCollector();
+    first.addString("headers", "headers.authorization", `Bearer ${token}`);
+    const second = new InputCollector();
+    second.addString("cookies", "cookies.auth", `Bearer ${token}`);
+
+    const firstFound = pathsAndValues(first);
+    assert.ok(firstFound.includes("headers.authorization.sub=x' OR 1=1--"));
+    assert.deepEqual(
+      pathsAndValues(second),
+      firstFound.map((entry) => entry.replace(/^headers\.authorization/, "cookies.auth")),
+    );
+  });
 });
