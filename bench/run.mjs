@@ -12,6 +12,8 @@ import { parseArgs } from "node:util";
 
 import { exampleDir } from "rampart-example-express-sqlite/start-app.mjs";
 
+import { browserHeaders } from "./browser-request.mjs";
+
 import { pinningPlan, pinProcess } from "./apps/cpu-affinity.mjs";
 import { memoryProbe, readAppMemory } from "./apps/memory.mjs";
 import { startBenchApp } from "./apps/start.mjs";
@@ -52,6 +54,14 @@ const scenarios = [
   },
   // One route per sink class beyond SQL, each with benign input that reaches the sink once.
   { name: "fs-read", title: "File read (fs/promises)", path: "/files?name=readme.txt" },
+  {
+    // The same route with a browser's headers, cookies and bearer token: 31 inputs where the
+    // load generator's bare request has 5, all collected when the file read is inspected.
+    name: "fs-read-browser",
+    title: "File read, browser request headers",
+    path: "/files?name=readme.txt",
+    request: { headers: browserHeaders },
+  },
   {
     name: "shell-exec",
     title: "Shell command (child_process.exec)",

@@ -7,6 +7,8 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
+import { browserHeaders } from "../browser-request.mjs";
+
 const require = createRequire(import.meta.url);
 
 // The agent's package exports only its public entry points, so the compiled detectors are loaded
@@ -24,6 +26,7 @@ const { AllowList, judgeConnection, targetFromUrl } = detectors("ssrf");
 const { detectSerializedFunction } = detectors("deserialization");
 const { detectNosqlInjection } = require(join(agentDist, "detectors", "nosql", "detect.js"));
 const { noUserOperators } = require(join(agentDist, "detectors", "nosql", "user-operators.js"));
+const { RequestContext } = require(join(agentDist, "context", "request-context.js"));
 
 const input = (source, path, value) => ({ source, path, value });
 
@@ -428,7 +431,51 @@ function sinkCases() {
   ];
 }
 
-/** Returns every case, SQL first. */
+// --- Input collection: what a sink's first inspection in a request costs before any detector --
+
+// A browser's API request: 15 headers with a bearer JSON Web Token and three cookies, a query of
+// three parameters and four path segments, which the collector turns into 41 inputs.
+const browserRequestHeaders = {
+  host: "shop.example.test",
+  connection: "keep-alive",
+  ...browserHeaders,
+};
+const browserUrl = "/api/products/42/reviews?sort=recent&page=2&filter[rating]=5";
+
+// Each call collects a new request's inputs, as the first sink of every request does. The URL is a
+// new string per call, so the query and path parts split from it are new strings too. The header
+// values are the same strings on every call, as a client sends them on each request, though a
+// server parses them into new strings.
+let requestNumber = 0;
+function collectBrowserRequest() {
+  requestNumber = (requestNumber + 1) % 1000;
+  const request = {
+    url: browserUrl.replace("page=2", `page=${requestNumber}`),
+    method: "GET",
+    httpVersion: "1.1",
+    headers: { ...browserRequestHeaders },
+    socket: { remoteAddress: "127.0.0.1" },
+  };
+  const inputs = new RequestContext(request, {}).inputs();
+  if (inputs.length < 40) throw new Error(`Collected ${inputs.length} inputs, expected 41`);
+}
+
+function inputCases() {
+  return [
+    {
+      name: "inputs: browser request, 41 inputs collected",
+      detector: "inputs",
+      path: "full",
+      operationChars:
+        browserUrl.length +
+        Object.values(browserRequestHeaders).reduce((sum, value) => sum + value.length, 0),
+      inputs: 41,
+      run: collectBrowserRequest,
+    },
+  ];
+}
+
+/** Returns every case, SQL first, input collection last. */
 export function detectorCases() {
-  return [...sqlCases(), ...sinkCases()];
+  return [...sqlCases(), ...sinkCases(), ...inputCases()];
 }
