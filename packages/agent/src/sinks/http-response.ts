@@ -8,7 +8,7 @@ import {
   detectOpenRedirect,
   offsiteRedirectTarget,
 } from "../detectors/headers";
-import { detectXss, minInputLength } from "../detectors/html";
+import { detectXss, markupInputs, minInputLength } from "../detectors/html";
 import type { Finding, UserInput } from "../detectors/types";
 import { agentState } from "../guard/agent-state";
 import { inspect, isInspecting } from "../guard/guard";
@@ -181,7 +181,9 @@ function inspectBody(
   // The type check comes first: it is cheap, and a JSON route that reached no sink then never
   // extracts its inputs.
   if (!isHtmlResponse(res, chunk) || !mayHoldMarkup(chunk, encoding)) return "pass";
-  const inputs = context.inputs();
+  // Only inputs that can add markup are searched for, so a page is neither searched nor decoded
+  // for a request without one.
+  const inputs = markupInputs(context.inputs());
   if (inputs.length === 0) return "pass";
   const text = chunkText(chunk, encoding, inputs);
   if (text === undefined || text.length > maxInspectedBodyLength) return "pass";

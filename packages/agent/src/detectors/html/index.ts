@@ -1,4 +1,4 @@
-export { detectXss, minInputLength, type XssFindingReason } from "./xss";
+export { detectXss, markupInputs, minInputLength, type XssFindingReason } from "./xss";
 export {
   tokenizeHtml,
   type HtmlAttribute,

@@ -267,6 +267,26 @@ function judgeInput(structure: HtmlStructure, html: string, input: UserInput): F
   return undefined;
 }
 
+/** Result for the many requests without an input that can add markup. It is never modified. */
+const noMarkupInputs: readonly UserInput[] = [];
+
+const markupInputsCache = new WeakMap<readonly UserInput[], readonly UserInput[]>();
+
+/**
+ * Returns the inputs that could add markup to a page wherever they occur. Most requests have none,
+ * and a response hook can then pass a body without searching it for each input. Cached per input
+ * list, which a request context keeps as one array until its parsed parts change.
+ */
+export function markupInputs(inputs: readonly UserInput[]): readonly UserInput[] {
+  let found = markupInputsCache.get(inputs);
+  if (found === undefined) {
+    const capable = inputs.filter((input) => canFormMarkup(input.value));
+    found = capable.length === 0 ? noMarkupInputs : capable;
+    markupInputsCache.set(inputs, found);
+  }
+  return found;
+}
+
 /** Returns the inputs that can add markup and occur in the page; undefined when none does. */
 function reflectedInputs(html: string, inputs: readonly UserInput[]): UserInput[] | undefined {
   let reflected: UserInput[] | undefined;

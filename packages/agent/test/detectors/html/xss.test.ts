@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { detectXss } from "../../../src/detectors/html";
+import { detectXss, markupInputs } from "../../../src/detectors/html";
 import type { UserInput } from "../../../src/detectors/types";
 import { corpusSkipReason, loadCorpus } from "../../helpers/corpus";
 import { changesStructure, contexts, escapers, templates, type HtmlContext } from "./contexts";
@@ -168,4 +168,31 @@ describe("xss corpus", { skip: corpusSkipReason() }, () => {
       assert.deepEqual(flagged, []);
     });
   }
+});
+
+describe("inputs that can add markup", () => {
+  test("plain words and host headers dropped", () => {
+    const inputs: UserInput[] = [
+      { source: "query", path: "query.q", value: "cable" },
+      { source: "headers", path: "headers.host", value: "127.0.0.1:3000" },
+      { source: "query", path: "query.tag", value: "<b>" },
+      { source: "query", path: "query.style", value: "x style=color:red" },
+      { source: "query", path: "query.url", value: "javascript:alert(1)" },
+      { source: "query", path: "query.entity", value: "java&#115;cript" },
+    ];
+
+    const markupPaths = markupInputs(inputs).map((input) => input.path);
+    assert.deepEqual(markupPaths, ["query.tag", "query.style", "query.url", "query.entity"]);
+  });
+
+  test("no markup input gives an empty list", () => {
+    const inputs: UserInput[] = [{ source: "path", path: "path.0", value: "search" }];
+    assert.equal(markupInputs(inputs).length, 0);
+  });
+
+  test("reflected tag input kept", () => {
+    const page = "<p>Results for <b>x</b></p>";
+    const inputs = query("<b>x</b>");
+    assert.equal(detectXss(page, markupInputs(inputs))?.reason, "tag-injection");
+  });
 });
