@@ -11,7 +11,7 @@ const bearerToken = [
   "c2lnbmF0dXJlLWJ5dGVzLW5vdC10ZXh0Pz8_",
 ].join(".");
 
-/** 13 headers of a Chromium request, with a bearer token and three cookies; without Host and Connection. */
+/** The 13 headers of a Chromium request other than Host and Connection, with a bearer token and three cookies. */
 export const browserHeaders = {
   "sec-ch-ua": '"Chromium";v="131", "Not_A Brand";v="24"',
   "sec-ch-ua-mobile": "?0",

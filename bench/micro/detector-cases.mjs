@@ -457,7 +457,9 @@ function collectBrowserRequest() {
     socket: { remoteAddress: "127.0.0.1" },
   };
   const inputs = new RequestContext(request, {}).inputs();
-  if (inputs.length < 40) throw new Error(`Collected ${inputs.length} inputs, expected 41`);
+  // The page number may equal another value of the request, which the collector keeps once.
+  if (inputs.length < 40)
+    throw new Error(`Collected ${inputs.length} inputs, expected at least 40`);
 }
 
 function inputCases() {

@@ -127,7 +127,7 @@ const noForms: readonly string[] = [];
 
 /**
  * Decodings of values seen before. Values up to 2,048 characters (a JSON Web Token with its
- * claims), 256 of them: at most about 2 MB with their decoded texts.
+ * claims), 256 of them: an estimated 2 MB at most with their decoded texts.
  */
 const decodedForms = new TextMemo<readonly string[]>(256, 2_048);
 

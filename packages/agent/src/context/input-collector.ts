@@ -13,7 +13,7 @@ export const maxPathLength = 256;
  * JSON texts parsed before, with undefined for text that does not parse. Mostly the header and
  * payload of a client's JSON Web Token, which arrive with each of its requests. The walk only
  * reads the parsed values, so one parse serves every request. Texts up to 1,024 characters, 256
- * of them: at most about 2 MB with their parsed values.
+ * of them: an estimated 2 MB at most with their parsed values.
  */
 const parsedJson = new TextMemo<unknown>(256, 1_024);
 

@@ -72,7 +72,7 @@ function cachedPath(paths: Map<string, string>, prefix: string, name: string): s
   let path = paths.get(name);
   if (path === undefined) {
     path = prefix + name;
-    // Names are client-chosen: a table stops growing instead of holding every name sent.
+    // Names are client-chosen, so a full table stops growing instead of keeping every name sent.
     if (paths.size < maxCachedPaths) paths.set(name, path);
   }
   return path;

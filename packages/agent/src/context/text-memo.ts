@@ -2,8 +2,8 @@
  * Results of a pure function of a request text, kept across requests. A client sends the same
  * header values (a User-Agent, the bearer token of its session) with every request, and decoding
  * them again costs more than a lookup. A text longer than `maxTextLength` characters is computed
- * every time, and a full table is emptied before the next entry, so the memory stays bounded
- * whatever clients send: at most `maxEntries` texts and their results.
+ * every time, and a full table is emptied before the next entry. The memory stays bounded whatever
+ * clients send: at most `maxEntries` texts and their results.
  */
 export class TextMemo<Result> {
   private readonly results = new Map<string, Result>();
@@ -26,7 +26,7 @@ export class TextMemo<Result> {
     return result;
   }
 
-  /** Number of texts held, for tests of the bound. */
+  /** Number of texts kept, for tests of the bound. */
   get size(): number {
     return this.results.size;
   }
