@@ -41,14 +41,16 @@ function protectScript(): void {
   const original = vm.Script;
   if (scriptProxies.has(original)) return;
 
-  const proxy = new Proxy(original, {
-    construct(target, args: unknown[], newTarget) {
+  const proxy: typeof vm.Script = new Proxy(original, {
+    construct(target, args: unknown[], newTarget): object {
       const code = args[0];
       if (typeof code === "string") {
         const blocked = inspectCode("vm.Script", code);
         if (blocked !== undefined) throw blocked;
       }
-      return Reflect.construct(target, args, newTarget) as object;
+      // As for the Function proxy: with the proxy as new.target, V8 reads `prototype` through it on
+      // every construction; the original gives the same prototype.
+      return Reflect.construct(target, args, newTarget === proxy ? target : newTarget) as object;
     },
   });
   scriptProxies.add(proxy);

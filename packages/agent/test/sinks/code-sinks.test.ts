@@ -181,11 +181,14 @@ describe("code sinks CJS block", () => {
   test("Function identity kept", async () => {
     assert.deepEqual(await resultOf(running, "/function-identity", ""), {
       instanceOf: true,
+      compiledPrototype: true,
       literalInstanceOf: true,
       prototypeKept: true,
       constructorKept: true,
       subclass: true,
+      subclassInstance: true,
       scriptInstance: true,
+      scriptSubclass: true,
     });
   });
 
