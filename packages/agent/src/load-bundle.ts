@@ -8,8 +8,15 @@
 // starting the agent in a serverless cold start falls from about 25 ms to about 17 ms of CPU time
 // (`bench/cold-start/phases.cjs`).
 //
-// The cache file lives in dist/.code-cache/ (or in RAMPART_CODE_CACHE, a directory, or nowhere
-// when that is `off`). Its name contains the bundle's SHA-256 (from dist/bundle.json, which the
+// The cache is off unless RAMPART_CODE_CACHE turns it on: `on` keeps the file in dist/.code-cache/,
+// any other value but `off` names the directory. On Node.js 24 a process that loaded the bundle from
+// the cache spent 4 to 14 µs more CPU time on every request than one that compiled it (alternating
+// pinned rounds of the example app and the drivers app, 2026-12-05), and `--trace-opt` counted 259
+// optimized functions against 285 under the same load. On Node.js 20 the difference was within the
+// noise. A server saves 8 ms once per start, so the cache is for processes whose start is most of
+// their life, such as serverless functions.
+//
+// The cache file's name contains the bundle's SHA-256 (from dist/bundle.json, which the
 // build writes), V8's version and the CPU architecture. V8 checks its own version and flags, but of
 // the source only its length (`SerializedCodeData::SourceHash`), and it verifies its checksum only
 // under `--verify-snapshot-checksum`, so the file carries a checksum of its own. A missing or
@@ -35,7 +42,7 @@ export type CodeCacheState =
   | "rejected" // V8 rejected it (another V8 build or other flags), so it is written again
   | "missing" // no cache file yet, so it is written
   | "corrupt" // the file failed its checksum, so it is written again
-  | "off" // RAMPART_CODE_CACHE=off, --enable-source-maps, or no bundle.json beside the bundle
+  | "off" // RAMPART_CODE_CACHE unset or off, --enable-source-maps, or no bundle.json beside the bundle
   | "shared"; // the bundle was already loaded by another path, so nothing was compiled here
 
 export interface CodeCacheStatus {
@@ -122,8 +129,9 @@ function writeCacheFile(file: string, script: vm.Script): void {
 
 /** Returns the cache file for this bundle and this V8, or undefined when caching is off. */
 function cacheFile(): string | undefined {
-  const setting = process.env.RAMPART_CODE_CACHE?.trim();
-  if (setting === "off" || setting === "false" || setting === "0") return undefined;
+  const setting = process.env.RAMPART_CODE_CACHE?.trim() ?? "";
+  if (setting === "" || setting === "off" || setting === "false" || setting === "0")
+    return undefined;
   // Node.js maps stack frames through the bundle's source map only for modules that its own
   // loader compiled, so with source maps on the bundle is required as any other module.
   if (process.sourceMapsEnabled) return undefined;
@@ -138,7 +146,8 @@ function cacheFile(): string | undefined {
   }
   if (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256)) return undefined;
 
-  const directory = setting ? path.resolve(setting) : path.join(__dirname, ".code-cache");
+  const inPackage = setting === "on" || setting === "true" || setting === "1";
+  const directory = inPackage ? path.join(__dirname, ".code-cache") : path.resolve(setting);
   const v8 = process.versions.v8.replace(/[^0-9A-Za-z.-]/g, "_");
   return path.join(directory, `rampart-${sha256.slice(0, 16)}-v8-${v8}-${process.arch}.bin`);
 }

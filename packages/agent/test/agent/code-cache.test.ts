@@ -33,25 +33,30 @@ ${lambdaInjectionScript(
 
 let scriptCount = 0;
 
-/** Runs the handler script in a fresh process with RAMPART_CODE_CACHE set to `cacheSetting`. */
+/**
+ * Runs the handler script in a fresh process with RAMPART_CODE_CACHE set to `cacheSetting`, or
+ * without the variable when it is undefined.
+ */
 async function start(
-  cacheSetting: string,
+  cacheSetting: string | undefined,
   nodeArgs: string[] = [],
   logLevel = "error",
 ): Promise<{ statusCode: number; codeCache: Status; stderr: string }> {
   scriptCount += 1;
   const file = path.join(workDir, `handler-${scriptCount}.cjs`);
   writeFileSync(file, blockedHandlerScript);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_OPTIONS: "",
+    RAMPART_MODE: "block",
+    RAMPART_LOG_LEVEL: logLevel,
+    RAMPART_EVENTS: path.join(workDir, `handler-${scriptCount}.events.jsonl`),
+  };
+  if (cacheSetting === undefined) delete env.RAMPART_CODE_CACHE;
+  else env.RAMPART_CODE_CACHE = cacheSetting;
   const { stdout, stderr } = await run(process.execPath, [...nodeArgs, file], {
     cwd: workDir,
-    env: {
-      ...process.env,
-      NODE_OPTIONS: "",
-      RAMPART_MODE: "block",
-      RAMPART_LOG_LEVEL: logLevel,
-      RAMPART_EVENTS: path.join(workDir, `handler-${scriptCount}.events.jsonl`),
-      RAMPART_CODE_CACHE: cacheSetting,
-    },
+    env,
   });
   return { ...(JSON.parse(stdout) as { statusCode: number; codeCache: Status }), stderr };
 }
@@ -146,10 +151,17 @@ test("unwritable directory keeps agent working", async () => {
   assert.equal(line.err, codeCache.written);
 });
 
-test("off and source maps skip the cache", async () => {
+test("off, unset and source maps skip the cache", async () => {
   const off = await start("off");
   assert.equal(off.statusCode, 403);
   assert.deepEqual(off.codeCache, { state: "off" });
+
+  // Off unless asked for: a cache from an earlier process costs every later request CPU time.
+  for (const setting of [undefined, "", "  "]) {
+    const unset = await start(setting);
+    assert.equal(unset.statusCode, 403);
+    assert.deepEqual(unset.codeCache, { state: "off" }, `RAMPART_CODE_CACHE=${String(setting)}`);
+  }
 
   const cacheDir = freshCacheDir("source-maps");
   const withSourceMaps = await start(cacheDir, ["--enable-source-maps"]);
