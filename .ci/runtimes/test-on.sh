@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the agent's test suite on one of the Node.js runtimes installed here by
-# `npm ci --prefix .ci/runtimes`: `bash .ci/runtimes/test-on.sh node22` (or node24).
+# `npm ci --prefix .ci/runtimes`: `bash .ci/runtimes/test-on.sh node22` (or node24). Words after the
+# runtime name form a command to run in its place, from the repository root, for example
+# `bash .ci/runtimes/test-on.sh node24 node bench/run.mjs --only empty`.
 #
 # The runtime's bin directory goes first on PATH, so npm, the test runner and every fixture app
 # (spawned with process.execPath) run on it. Native addons: sqlite3 is built on Node-API and loads
@@ -52,4 +54,10 @@ cp "$cached_addon" "$installed_addon"
 
 export PATH="$runtime_dir/bin:$PATH"
 echo "node $(node --version) from $(command -v node)"
-npm run test --workspace rampart
+shift
+cd "$repo"
+if [ $# -gt 0 ]; then
+  "$@"
+else
+  npm run test --workspace rampart
+fi
