@@ -178,8 +178,17 @@ describe("snapshots of a block-mode app", () => {
 });
 
 describe("snapshot capture settings", () => {
-  // Monitor-mode hits run the query, so the database is read-only and the payload is a tautology.
-  async function monitorHit(capture: string): Promise<{ eventId: string; dir: string }> {
+  /**
+   * Sends one monitor-mode hit with RAMPART_SNAPSHOTS set to `capture`, then runs `check` on its
+   * event id and the snapshot directory while the app still runs. The app is stopped with SIGTERM,
+   * which ends it before its exit handlers could write a snapshot still queued, so a check after the
+   * stop would race the agent's write. Monitor-mode hits run the query, so the database is
+   * read-only and the payload is a tautology.
+   */
+  async function monitorHit(
+    capture: string,
+    check: (eventId: string, dir: string) => Promise<void>,
+  ): Promise<void> {
     const fixture = createFixtureFile();
     const dir = mkdtempSync(path.join(tmpdir(), "rampart-snapshots-"));
     const app = await startApp({
@@ -200,32 +209,27 @@ describe("snapshot capture settings", () => {
       assert.equal(response.status, 200);
       const [event] = await app.waitForEvents(1);
       assert.equal(event?.action, "monitored");
-      return { eventId: event.event_id, dir };
+      await check(event.event_id, dir);
     } finally {
       client.close();
       await app.stop();
       fixture.drop();
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 
   test("all captures monitor hits", async () => {
-    const { eventId, dir } = await monitorHit("all");
-    try {
+    await monitorHit("all", async (eventId, dir) => {
       const snapshot = await waitForSnapshot(dir, eventId);
       assert.equal(snapshot?.action, "monitored");
       assert.equal(snapshot?.timings.time_to_block_ms, null);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test("blocks skips monitor hits", async () => {
-    const { eventId, dir } = await monitorHit("blocks");
-    try {
+    await monitorHit("blocks", async (eventId, dir) => {
       assert.equal(await waitForSnapshot(dir, eventId, 300), undefined);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
