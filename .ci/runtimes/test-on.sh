@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the agent's test suite on one of the Node.js runtimes installed here by
-# `npm ci --prefix .ci/runtimes`: `bash .ci/runtimes/test-on.sh node22` (or node24). Words after the
-# runtime name form a command to run in its place, from the repository root, for example
+# `npm ci --prefix .ci/runtimes`: `bash .ci/runtimes/test-on.sh node22` (or node24). A command
+# after the runtime name runs in place of the tests, from the repository root, for example
 # `bash .ci/runtimes/test-on.sh node24 node bench/run.mjs --only empty`.
 #
 # The runtime's bin directory goes first on PATH, so npm, the test runner and every fixture app

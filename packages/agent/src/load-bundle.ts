@@ -9,12 +9,12 @@
 // (`bench/cold-start/phases.cjs`).
 //
 // The cache is off unless RAMPART_CODE_CACHE turns it on: `on` keeps the file in dist/.code-cache/,
-// any other value but `off` names the directory. On Node.js 24 a process that loaded the bundle from
-// the cache spent 4 to 14 µs more CPU time on every request than one that compiled it (alternating
-// pinned rounds of the example app and the drivers app, 2026-12-05), and `--trace-opt` counted 259
-// optimized functions against 285 under the same load. On Node.js 20 the difference was within the
-// noise. A server saves 8 ms once per start, so the cache is for processes whose start is most of
-// their life, such as serverless functions.
+// and any other value but `off` names the directory. On Node.js 24 a process that loaded the bundle
+// from the cache spent 4 to 14 µs more CPU time per request than one that compiled it. That was
+// measured in alternating pinned rounds of the example app and the drivers app. Under the same
+// load, `--trace-opt` counted 259 optimized functions with the cache and 285 without it. On Node.js
+// 20 the difference was within the noise. A server saves about 8 ms once per start, so the cache
+// suits processes whose start is most of their life, such as serverless functions.
 //
 // The cache file's name contains the bundle's SHA-256 (from dist/bundle.json, which the
 // build writes), V8's version and the CPU architecture. V8 checks its own version and flags, but of

@@ -48,8 +48,8 @@ function protectScript(): void {
         const blocked = inspectCode("vm.Script", code);
         if (blocked !== undefined) throw blocked;
       }
-      // As for the Function proxy: with the proxy as new.target, V8 reads `prototype` through it on
-      // every construction; the original gives the same prototype.
+      // With the proxy as new.target, V8 reads `prototype` through the proxy on every construction.
+      // The original gives the same prototype.
       return Reflect.construct(target, args, newTarget === proxy ? target : newTarget) as object;
     },
   });

@@ -33,10 +33,7 @@ ${lambdaInjectionScript(
 
 let scriptCount = 0;
 
-/**
- * Runs the handler script in a fresh process with RAMPART_CODE_CACHE set to `cacheSetting`, or
- * without the variable when it is undefined.
- */
+/** Runs the handler script in a fresh process with RAMPART_CODE_CACHE set to `cacheSetting`, or unset. */
 async function start(
   cacheSetting: string | undefined,
   nodeArgs: string[] = [],
@@ -151,12 +148,12 @@ test("unwritable directory keeps agent working", async () => {
   assert.equal(line.err, codeCache.written);
 });
 
-test("off, unset and source maps skip the cache", async () => {
+test("off, unset, source maps: no cache", async () => {
   const off = await start("off");
   assert.equal(off.statusCode, 403);
   assert.deepEqual(off.codeCache, { state: "off" });
 
-  // Off unless asked for: a cache from an earlier process costs every later request CPU time.
+  // Off by default, because a process loaded from the cache spent more CPU time per request.
   for (const setting of [undefined, "", "  "]) {
     const unset = await start(setting);
     assert.equal(unset.statusCode, 403);
@@ -168,6 +165,17 @@ test("off, unset and source maps skip the cache", async () => {
   assert.equal(withSourceMaps.statusCode, 403);
   assert.deepEqual(withSourceMaps.codeCache, { state: "off" });
   assert.equal(existsSync(cacheDir), false);
+});
+
+test("on keeps the cache in the package", async () => {
+  const { statusCode, codeCache } = await start("on");
+  assert.equal(statusCode, 403);
+  assert.ok(codeCache.file);
+  assert.equal(path.basename(path.dirname(codeCache.file)), ".code-cache");
+  assert.equal(path.basename(path.dirname(path.dirname(codeCache.file))), "dist");
+  // A cache left by an earlier run of the built package is accepted; one written here is removed.
+  assert.ok(["missing", "accepted"].includes(codeCache.state), codeCache.state);
+  if (codeCache.written === true) rmSync(codeCache.file, { force: true });
 });
 
 test("concurrent first starts leave one cache", async () => {

@@ -179,10 +179,9 @@ describe("snapshots of a block-mode app", () => {
 
 describe("snapshot capture settings", () => {
   /**
-   * Sends one monitor-mode hit with RAMPART_SNAPSHOTS set to `capture`, then runs `check` on its
-   * event id and the snapshot directory while the app still runs. The app is stopped with SIGTERM,
-   * which ends it before its exit handlers could write a snapshot still queued, so a check after the
-   * stop would race the agent's write. Monitor-mode hits run the query, so the database is
+   * Sends one monitor-mode hit with RAMPART_SNAPSHOTS set to `capture`, and runs `check` on its
+   * event id and snapshot directory before the app stops. SIGTERM ends the app without its exit
+   * handlers, so a snapshot still queued then is lost. The hit runs the query, so the database is
    * read-only and the payload is a tautology.
    */
   async function monitorHit(
